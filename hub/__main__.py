@@ -1,0 +1,144 @@
+"""The `kongjian` command: `kongjian serve [...]` runs a hub node under uvicorn.
+
+Every flag maps one to one onto a `Settings` field and its `KJ_*` variable; a flag
+wins over the variable. SIGTERM (or Ctrl-C) drains: sockets close with 1001, the
+engine flushes and closes, the process exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import re
+import socket
+import sys
+from typing import Any
+
+import uvicorn
+
+from hub.app import create_app
+from hub.config import Settings
+from hub.store.schema import CorruptData
+
+log = logging.getLogger("hub")
+
+# flag → settings field; each also readable from KJ_<FIELD>
+SERVE_FLAGS: dict[str, tuple[str, str]] = {
+    "--host": ("host", "address to listen on (default 127.0.0.1)"),
+    "--port": ("port", "port to listen on (default 8000)"),
+    "--redis": ("redis_url", "redis://host:port/db — use the Redis engine (default: memory)"),
+    "--data": ("data", "memory engine data directory, or 'none' for pure memory "
+                       "(default ~/.local/share/kongjian)"),
+    "--secret": ("secret", "server secret (default: random per process)"),
+    "--server-key": ("server_key", "key for server-to-server APIs (default: unset, refused)"),
+    "--node-id": ("node_id", "this node's id in health and presence (default host-pid)"),
+    "--key-prefix": ("key_prefix", "Redis key prefix (default kj)"),
+    "--inbox-retention": ("inbox_retention", "events kept per inbox (default 1000)"),
+    "--max-frame-bytes": ("max_frame_bytes", "largest incoming frame (default 65536)"),
+    "--max-queue-bytes": ("max_queue_bytes", "outbound queue per connection (default 4 MiB)"),
+    "--heartbeat-interval": ("heartbeat_interval", "seconds between server heartbeats (25)"),
+    "--idle-timeout": ("idle_timeout", "close a silent client after this many seconds (70)"),
+    "--ops-per-second": ("ops_per_second", "op rate limit per connection (20)"),
+    "--ops-burst": ("ops_burst", "op burst per connection (60)"),
+    "--allowed-origins": ("allowed_origins", "extra browser origins, comma separated"),
+    "--static-dir": ("static_dir", "directory of the browser client"),
+    "--log-level": ("log_level", "debug, info, warning (default info)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kongjian", description="Kongjian (空间) real-time "
+                                     "social hub")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run a hub node")
+    for flag, (name, help_text) in SERVE_FLAGS.items():
+        serve.add_argument(flag, dest=name, help=f"{help_text} [KJ_{name.upper()}]")
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace, env: dict[str, str] | None = None) -> Settings:
+    merged = dict(os.environ if env is None else env)
+    for name, _ in SERVE_FLAGS.values():
+        value = getattr(args, name, None)
+        if value is not None:
+            merged[f"KJ_{name.upper()}"] = value
+    return Settings.from_env(merged)
+
+
+class RedactTokens(logging.Filter):
+    """uvicorn logs websocket URLs; never let a session token reach a log file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def _redact(text: str) -> str:
+    return re.sub(r"token=[^&\s\"]+", "token=<redacted>", text)
+
+
+class DrainingServer(uvicorn.Server):
+    """On SIGTERM, close our sockets with 1001 before uvicorn closes connections."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        app_state: Any = getattr(self.config.app, "state", None)
+        node = getattr(app_state, "node", None)
+        if node is not None:
+            await node.drain()
+        await super().shutdown(sockets)
+
+
+def serve(settings: Settings) -> int:
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app(settings)
+        # Fail fast on a bad data file, with a message instead of a traceback.
+        if settings.engine == "memory" and settings.data_file is not None:
+            from hub.store.schema import check_database
+
+            if settings.data_file.exists():
+                check_database(settings.data_file).close()
+    except (CorruptData, ValueError) as exc:
+        print(f"kongjian: {exc}", file=sys.stderr)
+        return 2
+    where = "in memory only (--data none)" if settings.data is None else str(settings.data_file)
+    engine = f"redis at {settings.redis_url}" if settings.redis_url else "memory"
+    print(f"Kongjian 空间 serving http://{settings.host}:{settings.port}/", flush=True)
+    print(f"  engine: {engine}", flush=True)
+    if settings.engine == "memory":
+        print(f"  data:   {where}", flush=True)
+    print(f"  node:   {settings.node_id} (pid {os.getpid()})", flush=True)
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level=settings.log_level,
+        ws="websockets-sansio", ws_max_size=settings.max_frame_bytes,
+        ws_ping_interval=None, ws_ping_timeout=None, ws_per_message_deflate=False,
+        lifespan="on", timeout_graceful_shutdown=10, access_log=False,
+    )
+    server = DrainingServer(config)
+    logging.getLogger("uvicorn.error").addFilter(RedactTokens())
+    try:
+        asyncio.run(server.serve())
+    except CorruptData as exc:
+        print(f"kongjian: {exc}", file=sys.stderr)
+        return 2
+    return 0 if server.started or server.should_exit else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        try:
+            settings = settings_from_args(args)
+        except ValueError as exc:
+            print(f"kongjian: {exc}", file=sys.stderr)
+            return 2
+        return serve(settings)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The composition root: `create_app(settings)` builds the node (engine, registry,
+metrics), the op registry and the routes, and starts and stops them in the lifespan.
+Two apps on one Redis are two nodes — tests use exactly that."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub import engines, web
+from hub.clock import Clock, SystemClock
+from hub.config import Settings
+from hub.gateway import websocket_endpoint
+from hub.node import Node
+from hub.ops import default_registry
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self' ws: wss:; media-src 'self' blob: data:; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'")
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Adds CSP and friends to every HTTP response (pure ASGI: websockets untouched)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store, broker, engine = engines.build(settings)
+        node = Node(settings, store, broker, clock or SystemClock(), engine)
+        app.state.node = node
+        app.state.ops = default_registry()
+        await node.start()
+        try:
+            yield
+        finally:
+            await node.close()
+
+    routes = [
+        Route("/", web.index),
+        Route("/api/register", web.register, methods=["POST"]),
+        Route("/api/login", web.login, methods=["POST"]),
+        Route("/api/logout", web.logout, methods=["POST"]),
+        Route("/api/ops/{op:path}", web.op_route, methods=["POST"]),
+        Route("/api/health", web.health),
+        Route("/metrics", web.metrics),
+        WebSocketRoute("/ws", websocket_endpoint),
+        Mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),
+              name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,46 @@
+"""Who receives an event: DESIGN §3 as plain functions over plain data.
+
+Privacy is decided here, at fan-out, on the server: an event is written only into the
+inboxes of users allowed to see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from hub.models import Mood, Visibility
+
+
+def mood_audience(author: str, visibility: Visibility, friends: Iterable[str]) -> set[str]:
+    """`mood` and everything about it (`mood.deleted`, `comment`, `like`)."""
+    if visibility == "private":
+        return {author}
+    return {author, *friends}
+
+
+def can_see_mood(viewer: str, mood: Mood, author_friends: Iterable[str]) -> bool:
+    return viewer in mood_audience(mood["author"], mood["visibility"], author_friends) or (
+        mood["visibility"] == "public"
+    )
+
+
+def visible_sources(viewer: str, author: str, is_friend: bool) -> list[tuple[str, Visibility]]:
+    """The (author, visibility) timelines of `author` that `viewer` may read."""
+    if viewer == author:
+        return [(author, "public"), (author, "friends"), (author, "private")]
+    if is_friend:
+        return [(author, "public"), (author, "friends")]
+    return [(author, "public")]
+
+
+def pair(a: str, b: str) -> set[str]:
+    """`gift` (recipient and sender), `guestbook` (owner and author), `friend.*` (both)."""
+    return {a, b}
+
+
+def visit_audience(owner: str, visitor: str) -> set[str]:
+    return set() if owner == visitor else {owner}
+
+
+def level_audience(user: str, friends: Iterable[str]) -> set[str]:
+    return {user, *friends}

@@ -1,0 +1,80 @@
+"""The `Broker` protocol: per-user inboxes, live delivery and cross-node presence.
+
+An event body is encoded once by its producer (`protocol.encode_event_body`). `deliver`
+gives it, in one step (one pipelined round trip on Redis), to every recipient's inbox —
+a contiguous `seq` per user under an `epoch` — and publishes each recipient's frame
+(`protocol.frame_event`) on that user's live channel. Every node subscribed to a user's
+live channel hands those exact bytes to the node's `FrameSink`, which passes them to the
+user's local connections.
+
+`memory.MemoryBroker` (one process) and `redis.RedisBroker` (many nodes) implement it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# (user, frame bytes): called on the node's event loop for every live frame of a
+# user this node is subscribed to. Must not block.
+FrameSink = Callable[[str, bytes], None]
+# Called after the broker lost and regained its live feed (Redis reconnect): frames
+# published meanwhile were missed, so every local connection must catch up from its inbox.
+ResyncHook = Callable[[], None]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxHead:
+    epoch: str
+    seq: int  # 0 when the inbox is empty
+    last_id: str  # "" when the inbox is empty
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    head: InboxHead
+    frames: list[bytes] = field(default_factory=list)  # after `since`, in seq order
+    gap: bool = False  # `since` older than retained, from another epoch, or unknown
+
+
+class Broker(Protocol):
+    async def start(self, sink: FrameSink, on_resync: ResyncHook) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def health(self) -> dict[str, Any]: ...
+
+    async def deliver(self, body: bytes, recipients: Collection[str]) -> None:
+        """Append to each recipient's inbox and publish live. Durable on return."""
+        ...
+
+    async def head(self, user: str) -> InboxHead: ...
+
+    async def replay(self, user: str, since: str) -> Replay:
+        """Inbox events after `since` (an event id). On a gap: every retained event
+        when `since` is of this epoch, none when it is of another."""
+        ...
+
+    async def subscribe(self, user: str) -> None:
+        """Start receiving `user`'s live frames; returns once the subscription is in
+        effect, so that nothing published after the return is missed."""
+        ...
+
+    async def unsubscribe(self, user: str) -> None: ...
+
+    async def signal(self, frame: bytes, users: Collection[str]) -> None:
+        """Publish an ephemeral frame (presence) live to `users`; no inbox, no seq."""
+        ...
+
+    async def connected(self, user: str) -> bool:
+        """A first local connection of `user` opened on this node; True when the user
+        was offline on every node before."""
+        ...
+
+    async def disconnected(self, user: str) -> bool:
+        """The last local connection of `user` closed here; True when the user is now
+        offline on every node."""
+        ...
+
+    async def online(self, users: Collection[str]) -> set[str]: ...

@@ -1,0 +1,151 @@
+"""The memory engine's broker: per-user inboxes in this process, optionally journaled
+into the memory store's SQLite database so they survive a restart.
+
+One process is the whole cluster here, so "live delivery" is a direct call into the
+node's sink and presence is this process's own count.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections import deque
+from collections.abc import Collection
+from typing import Any
+
+from hub.channels.base import FrameSink, InboxHead, Replay, ResyncHook
+from hub.protocol import frame_event, make_event_id, parse_event_id
+
+
+def new_epoch() -> str:
+    return secrets.token_hex(4)
+
+
+class Inbox:
+    __slots__ = ("epoch", "frames", "seq")
+
+    def __init__(self, epoch: str, seq: int, retention: int) -> None:
+        self.epoch = epoch
+        self.seq = seq
+        self.frames: deque[tuple[int, bytes]] = deque(maxlen=retention)
+
+    def head(self) -> InboxHead:
+        last_id = make_event_id(self.epoch, self.seq) if self.seq else ""
+        return InboxHead(epoch=self.epoch, seq=self.seq, last_id=last_id)
+
+
+class MemoryBroker:
+    def __init__(self, retention: int = 1000, journal: sqlite3.Connection | None = None) -> None:
+        self.retention = retention
+        self.journal = journal
+        self._inboxes: dict[str, Inbox] = {}
+        self._sink: FrameSink | None = None
+        self._online: set[str] = set()
+        self._trim_every = max(1, retention // 4)
+
+    async def start(self, sink: FrameSink, on_resync: ResyncHook) -> None:
+        self._sink = sink
+
+    async def close(self) -> None:
+        self._sink = None
+
+    def health(self) -> dict[str, Any]:
+        return {"inboxes": len(self._inboxes), "journal": self.journal is not None}
+
+    def _inbox(self, user: str) -> Inbox:
+        inbox = self._inboxes.get(user)
+        if inbox is None:
+            inbox = self._load(user)
+            self._inboxes[user] = inbox
+        return inbox
+
+    def _load(self, user: str) -> Inbox:
+        if self.journal is None:
+            return Inbox(new_epoch(), 0, self.retention)
+        db = self.journal
+        row = db.execute("SELECT epoch FROM inbox_epochs WHERE user = ?", (user,)).fetchone()
+        if row is None:
+            epoch = new_epoch()
+            with db:
+                db.execute("INSERT INTO inbox_epochs VALUES (?, ?)", (user, epoch))
+            return Inbox(epoch, 0, self.retention)
+        inbox = Inbox(row[0], 0, self.retention)
+        rows = db.execute(
+            "SELECT seq, body FROM inbox JOIN inbox_bodies ON inbox_bodies.id = inbox.body_id"
+            " WHERE user = ? ORDER BY seq DESC LIMIT ?", (user, self.retention),
+        ).fetchall()
+        for seq, body in reversed(rows):
+            inbox.frames.append((seq, frame_event(make_event_id(inbox.epoch, seq), seq, body)))
+        if rows:
+            inbox.seq = rows[0][0]
+        return inbox
+
+    async def deliver(self, body: bytes, recipients: Collection[str]) -> None:
+        written: list[tuple[str, int, bytes]] = []
+        for user in recipients:
+            inbox = self._inbox(user)
+            seq = inbox.seq + 1
+            frame = frame_event(make_event_id(inbox.epoch, seq), seq, body)
+            written.append((user, seq, frame))
+        if self.journal is not None:
+            self._journal(body, written)
+        sink = self._sink
+        for user, seq, frame in written:
+            inbox = self._inboxes[user]
+            inbox.seq = seq
+            inbox.frames.append((seq, frame))
+            if sink is not None:
+                sink(user, frame)
+
+    def _journal(self, body: bytes, written: list[tuple[str, int, bytes]]) -> None:
+        db = self.journal
+        assert db is not None
+        with db:
+            body_id = db.execute("INSERT INTO inbox_bodies (body) VALUES (?)", (body,)).lastrowid
+            db.executemany("INSERT INTO inbox VALUES (?, ?, ?)",
+                           [(user, seq, body_id) for user, seq, _ in written])
+            for user, seq, _ in written:
+                if seq % self._trim_every == 0:  # keep the journal bounded like the deque
+                    db.execute("DELETE FROM inbox WHERE user = ? AND seq <= ?",
+                               (user, seq - self.retention))
+            if body_id is not None and body_id % 1000 == 0:
+                db.execute("DELETE FROM inbox_bodies WHERE id NOT IN"
+                           " (SELECT body_id FROM inbox)")
+
+    async def head(self, user: str) -> InboxHead:
+        return self._inbox(user).head()
+
+    async def replay(self, user: str, since: str) -> Replay:
+        inbox = self._inbox(user)
+        head = inbox.head()
+        parsed = parse_event_id(since)
+        if parsed is None or parsed[0] != inbox.epoch or parsed[1] > inbox.seq:
+            return Replay(head=head, gap=True)
+        after = parsed[1]
+        oldest = inbox.frames[0][0] if inbox.frames else inbox.seq + 1
+        frames = [frame for seq, frame in inbox.frames if seq > after]
+        return Replay(head=head, frames=frames, gap=after + 1 < oldest)
+
+    async def subscribe(self, user: str) -> None:
+        return None
+
+    async def unsubscribe(self, user: str) -> None:
+        return None
+
+    async def signal(self, frame: bytes, users: Collection[str]) -> None:
+        sink = self._sink
+        if sink is not None:
+            for user in users:
+                sink(user, frame)
+
+    async def connected(self, user: str) -> bool:
+        first = user not in self._online
+        self._online.add(user)
+        return first
+
+    async def disconnected(self, user: str) -> bool:
+        self._online.discard(user)
+        return True
+
+    async def online(self, users: Collection[str]) -> set[str]:
+        return {u for u in users if u in self._online}

@@ -1,0 +1,120 @@
+"""This node's local connections by user, and the node's upstream subscriptions.
+
+The first local session of a user subscribes the user's live channel and may bring the
+user online; when the last one closes, the node waits a short grace (so a page reload
+does not churn the broker or flap presence), then unsubscribes and maybe announces the
+user offline. Live frames from the broker arrive through `fan_out`, which hands the same
+bytes to every local session of the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from hub.channels.base import Broker
+from hub.metrics import Metrics
+from hub.protocol import seq_of
+from hub.session import Session
+
+log = logging.getLogger("hub.registry")
+
+# Called with (user, online) when a user's first tab anywhere opened or last one closed.
+PresenceHook = Callable[[str, bool], Awaitable[None]]
+
+
+class LocalRegistry:
+    def __init__(self, broker: Broker, metrics: Metrics, on_presence: PresenceHook,
+                 grace: float = 2.0) -> None:
+        self.broker = broker
+        self.metrics = metrics
+        self.on_presence = on_presence
+        self.grace = grace
+        self.sessions: dict[str, set[Session]] = {}
+        self._leaving: dict[str, asyncio.TimerHandle] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def count(self) -> int:
+        return sum(len(s) for s in self.sessions.values())
+
+    def _lock(self, user: str) -> asyncio.Lock:
+        lock = self._locks.get(user)
+        if lock is None:
+            lock = self._locks[user] = asyncio.Lock()
+        return lock
+
+    async def attach(self, session: Session) -> None:
+        """Register a session; returns once its user's live channel is subscribed."""
+        user = session.user
+        async with self._lock(user):
+            local = self.sessions.get(user)
+            if local:
+                local.add(session)
+                return
+            timer = self._leaving.pop(user, None)
+            if timer is not None:  # came back within the grace: still subscribed, online
+                timer.cancel()
+                self.sessions[user] = {session}
+                return
+            await self.broker.subscribe(user)
+            self.sessions[user] = {session}
+            self.metrics.subscriptions.inc()
+            first = await self.broker.connected(user)
+        if first:
+            await self._announce(user, True)
+
+    def detach(self, session: Session) -> None:
+        local = self.sessions.get(session.user)
+        if local is None or session not in local:
+            return
+        local.discard(session)
+        if not local:
+            del self.sessions[session.user]
+            loop = asyncio.get_running_loop()
+            self._leaving[session.user] = loop.call_later(
+                self.grace, lambda u=session.user: loop.create_task(self._leave(u))
+            )
+
+    async def _leave(self, user: str) -> None:
+        async with self._lock(user):
+            if self._leaving.pop(user, None) is None or user in self.sessions:
+                return
+            self.metrics.subscriptions.dec()
+            try:
+                await self.broker.unsubscribe(user)
+                last = await self.broker.disconnected(user)
+            except Exception as exc:
+                log.warning("leaving %s: %s", user, exc)
+                return
+        if last:
+            await self._announce(user, False)
+
+    async def _announce(self, user: str, online: bool) -> None:
+        try:
+            await self.on_presence(user, online)
+        except Exception as exc:  # presence is best effort; it never breaks a connection
+            log.warning("presence of %s not announced: %s", user, exc)
+
+    def fan_out(self, user: str, frame: bytes) -> None:
+        """The broker's sink: the same bytes to every local session of `user`."""
+        local = self.sessions.get(user)
+        if not local:
+            return
+        seq = seq_of(frame)
+        for session in local:
+            session.push_event(seq, frame)
+        self.metrics.deliveries.inc(len(local))
+
+    def resync_all(self) -> None:
+        for local in self.sessions.values():
+            for session in local:
+                session.resync()
+
+    async def flush_leaving(self) -> None:
+        """Run pending departures now (shutdown)."""
+        for user in list(self._leaving):
+            timer = self._leaving.get(user)
+            if timer is not None:
+                timer.cancel()
+                await self._leave(user)

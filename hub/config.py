@@ -1,0 +1,98 @@
+"""Settings: one field per CLI flag, each also read from a `KJ_*` environment variable.
+
+Nothing is read at import time; `Settings.from_env()` and the CLI build instances.
+Secrets never appear in `repr`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+MAX_FRAME_CEILING = 1 << 20  # DESIGN §4: a frame limit is never set above 1 MiB
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+    return Path(base) / "kongjian"
+
+
+def default_node_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(2)}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    redis_url: str | None = None
+    # memory engine: a directory for kongjian.db, or None for pure memory
+    data: Path | None = field(default_factory=default_data_dir)
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    server_key: str | None = field(default=None, repr=False)
+    node_id: str = field(default_factory=default_node_id)
+    key_prefix: str = "kj"
+    inbox_retention: int = 1000
+    max_frame_bytes: int = 64 * 1024
+    max_queue_bytes: int = 4 * 1024 * 1024
+    heartbeat_interval: float = 25.0
+    idle_timeout: float = 70.0
+    ops_per_second: float = 20.0
+    ops_burst: int = 60
+    allowed_origins: tuple[str, ...] = ()
+    presence_grace: float = 2.0
+    session_days: int = 30
+    static_dir: Path = field(
+        default_factory=lambda: Path(__file__).resolve().parent.parent / "static")
+    log_level: str = "info"
+
+    def __post_init__(self) -> None:
+        if not 1024 <= self.max_frame_bytes <= MAX_FRAME_CEILING:
+            raise ValueError(f"max_frame_bytes must be from 1024 to {MAX_FRAME_CEILING}")
+        if self.inbox_retention < 10:
+            raise ValueError("inbox_retention must be at least 10")
+
+    @property
+    def engine(self) -> str:
+        return "redis" if self.redis_url else "memory"
+
+    @property
+    def data_file(self) -> Path | None:
+        from hub.store.schema import DB_NAME
+
+        return None if self.data is None else self.data / DB_NAME
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """KJ_<FIELD> for every field (KJ_REDIS_URL, KJ_DATA, KJ_SECRET, ...);
+        `overrides` (from CLI flags) win over the environment."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"KJ_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = parse_value(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def parse_value(name: str, raw: str) -> Any:
+    """Turn a flag or environment string into the field's type."""
+    if name == "data":
+        return None if raw.lower() in ("none", "") else Path(raw).expanduser()
+    if name == "static_dir":
+        return Path(raw)
+    if name == "allowed_origins":
+        return tuple(o.strip() for o in raw.split(",") if o.strip())
+    if name in ("port", "inbox_retention", "max_frame_bytes", "max_queue_bytes", "ops_burst",
+                "session_days"):
+        return int(raw)
+    if name in ("heartbeat_interval", "idle_timeout", "ops_per_second", "presence_grace"):
+        return float(raw)
+    if name in ("redis_url", "server_key"):
+        return raw or None
+    return raw

@@ -1,0 +1,54 @@
+"""Choosing and building an engine — the only place that knows both backends.
+
+memory: SQLite store (in memory or one WAL file) + in-process broker (journaled into the
+same file). redis: Redis store + Redis broker on one client with short timeouts, so an
+outage answers `unavailable` instead of hanging.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from hub.channels.base import Broker
+from hub.channels.memory import MemoryBroker
+from hub.config import Settings
+from hub.store.base import Store
+from hub.store.sqlite import SqliteStore
+
+log = logging.getLogger("hub.engines")
+
+
+def build(settings: Settings) -> tuple[Store, Broker, str]:
+    """(store, broker, engine name) for `settings`; raises `schema.CorruptData`."""
+    if settings.redis_url:
+        return (*_redis(settings), "redis")
+    path = settings.data_file
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore.open(path)
+    broker = MemoryBroker(settings.inbox_retention, journal=store.db if path else None)
+    return store, broker, "memory"
+
+
+def _redis(settings: Settings) -> tuple[Any, Any]:
+    import redis.asyncio as aioredis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    from hub.channels.keys import Keys
+    from hub.channels.redis import RedisBroker
+    from hub.store.redis import RedisStore
+
+    client = aioredis.Redis.from_url(
+        settings.redis_url or "",
+        socket_timeout=2.0,
+        socket_connect_timeout=1.0,
+        retry=Retry(NoBackoff(), 1),
+        health_check_interval=10,
+        max_connections=64,
+    )
+    keys = Keys(settings.key_prefix)
+    store = RedisStore(client, keys)
+    broker = RedisBroker(client, keys, settings.node_id, settings.inbox_retention)
+    return store, broker

@@ -1,0 +1,152 @@
+"""The websocket endpoint `/ws`: authenticate, hello, resume, then the read loop.
+
+A refused socket is accepted and closed with its code (a browser cannot read an HTTP
+refusal). The order of a (re)connection is what makes resume exact: attach the session
+(buffering live frames) → read the inbox after `since` → hello → replayed frames →
+buffered frames newer than the replay → live.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketState
+
+from hub import levels
+from hub.auth import token_hash
+from hub.errors import CloseCode, EngineUnavailable, ErrorCode, OpError
+from hub.node import Node
+from hub.ops import Context, OpRegistry
+from hub.protocol import FrameError, encode_error, encode_hello, encode_reply, parse_frame, seq_of
+from hub.ratelimit import TokenBucket
+from hub.session import Session
+from hub.web import SESSION_COOKIE, origin_allowed
+
+log = logging.getLogger("hub.gateway")
+
+
+class StarletteTransport:
+    __slots__ = ("ws",)
+
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+
+    async def send_frame(self, frame: bytes) -> None:
+        await self.ws.send({"type": "websocket.send", "text": frame.decode()})
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.ws.application_state != WebSocketState.DISCONNECTED:
+            await self.ws.close(code, reason)
+
+
+async def authenticate(node: Node, token: str | None) -> str | None:
+    if not token:
+        return None
+    return await node.store.session_user(token_hash(token), node.clock.now_ms())
+
+
+async def websocket_endpoint(ws: WebSocket) -> None:
+    node: Node = ws.app.state.node
+    ops: OpRegistry = ws.app.state.ops
+    await ws.accept()
+    if node.draining:
+        await ws.close(CloseCode.GOING_AWAY, "server draining")
+        return
+    if not origin_allowed(ws.headers, node.settings.allowed_origins):
+        await ws.close(CloseCode.ORIGIN_REFUSED, "origin not allowed")
+        return
+    try:
+        user = await authenticate(
+            node, ws.query_params.get("token") or ws.cookies.get(SESSION_COOKIE))
+    except EngineUnavailable:
+        await ws.close(CloseCode.INTERNAL, "storage unavailable; retry")
+        return
+    if user is None:
+        await ws.close(CloseCode.UNAUTHENTICATED, "not authenticated")
+        return
+    settings = node.settings
+    session = Session(StarletteTransport(ws), user, max_queue_bytes=settings.max_queue_bytes,
+                      catch_up=node.catch_up, on_overflow=node.metrics.slow_closes.inc)
+    session.last_recv = node.clock.monotonic()
+    node.metrics.connections.inc()
+    node.metrics.connections_total.inc()
+    attached = False
+    try:
+        try:
+            await node.registry.attach(session)
+            attached = True
+            await _resume(node, session, ws.query_params.get("since"))
+        except EngineUnavailable:
+            await ws.close(CloseCode.INTERNAL, "storage unavailable; retry")
+            return
+        session.start()
+        await _read_loop(ws, node, ops, session)
+    finally:
+        node.metrics.connections.dec()
+        if attached:
+            node.registry.detach(session)
+        if not session.closed:
+            session.closed = True
+            await session.close(CloseCode.NORMAL)
+
+
+async def _resume(node: Node, session: Session, since: str | None) -> None:
+    """Read the inbox head (and what follows `since`); queue hello and the replay."""
+    user = await node.store.get_user(session.user)
+    if since:
+        replay = await node.broker.replay(session.user, since)
+        head, frames, gap = replay.head, replay.frames, replay.gap
+    else:
+        head, frames, gap = await node.broker.head(session.user), [], False
+    if frames:
+        last_seq = seq_of(frames[-1]) or head.seq
+    elif since and not gap:
+        last_seq = int(since.rpartition(":")[2])
+    else:
+        last_seq = head.seq
+    session.epoch = head.epoch
+    hello = encode_hello({
+        "user": {
+            "username": session.user,
+            "display_name": user["display_name"] if user else session.user,
+            "level": levels.info(user["points"] if user else 0),
+        },
+        "last_id": head.last_id, "epoch": head.epoch, "seq": head.seq, "gap": gap,
+        "replayed": len(frames), "node": node.settings.node_id, "protocol": 1,
+    })
+    session.send(hello)
+    session.go_live(frames, last_seq)
+
+
+async def _read_loop(ws: WebSocket, node: Node, ops: OpRegistry, session: Session) -> None:
+    settings = node.settings
+    bucket = TokenBucket(settings.ops_per_second, settings.ops_burst, node.clock.monotonic)
+    ctx = Context(node=node, user=session.user)
+    while not session.closed:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        session.last_recv = node.clock.monotonic()
+        raw: Any = message.get("text")
+        if raw is None:
+            session.send(encode_error(None, ErrorCode.BAD_REQUEST,
+                                      "binary frames are not supported; send JSON text"))
+            continue
+        try:
+            request = parse_frame(raw)
+        except FrameError as exc:
+            session.send(encode_error(exc.ref, ErrorCode.BAD_REQUEST, exc.message))
+            continue
+        if not bucket.take():
+            session.send(encode_error(request.ref, ErrorCode.RATE_LIMITED,
+                                      "too many requests; slow down"))
+            if bucket.strikes > settings.ops_burst:
+                session.close_soon(CloseCode.TOO_SLOW, "too many requests")
+            continue
+        try:
+            data = await ops.dispatch(ctx, request.op, request.data, request.ref)
+        except OpError as exc:
+            session.send(encode_error(request.ref, exc.code, exc.message))
+            continue
+        session.send(encode_reply(request.ref, data))

@@ -1,0 +1,22 @@
+"""Op handlers, one module per domain. Each validates input, checks permission, writes
+through the store and hands an event plus its audience to `Node.publish`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hub.handlers import comments, friends, gifts, guestbook, likes, moods, space, system
+
+if TYPE_CHECKING:
+    from hub.ops import Handler
+
+ALL_HANDLERS: dict[str, Handler] = {
+    **system.HANDLERS,
+    **moods.HANDLERS,
+    **comments.HANDLERS,
+    **likes.HANDLERS,
+    **gifts.HANDLERS,
+    **guestbook.HANDLERS,
+    **space.HANDLERS,
+    **friends.HANDLERS,
+}

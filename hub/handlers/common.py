@@ -1,0 +1,87 @@
+"""Helpers the domain handlers share: looking users up, awarding points, and the
+per-viewer decoration of moods (names, like counts, comments)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from hub import levels
+from hub.channels.audience import can_see_mood, level_audience, mood_audience
+from hub.clock import day_of
+from hub.errors import not_found
+from hub.models import Mood, UserRecord
+
+if TYPE_CHECKING:
+    from hub.node import Node
+    from hub.ops import Context
+
+COMMENTS_PER_MOOD = 20
+
+
+async def existing_user(ctx: Context, username: str) -> UserRecord:
+    user = await ctx.node.store.get_user(username)
+    if user is None:
+        raise not_found(f"no user '{username}'")
+    return user
+
+
+async def level_of(node: Node, username: str) -> int:
+    user = await node.store.get_user(username)
+    return levels.level_for(user["points"] if user else 0)
+
+
+async def award(node: Node, user: str, action: str) -> None:
+    """Grant `action`'s points (within today's cap); announce a level crossed."""
+    rule = levels.POINTS[action]
+    before, after = await node.store.add_points(
+        user, action, day_of(node.clock.now_ms()), rule.points, rule.daily_cap)
+    if levels.level_for(after) > levels.level_for(before):
+        friends = await node.store.friends(user)
+        await node.publish("level.up", {"user": user, "level": levels.info(after)},
+                           level_audience(user, friends))
+
+
+async def mood_audience_of(node: Node, mood: Mood) -> set[str]:
+    friends = await node.store.friends(mood["author"])
+    return mood_audience(mood["author"], mood["visibility"], friends)
+
+
+async def visible_mood(ctx: Context, mood_id: str) -> tuple[Mood, set[str]]:
+    """The mood if `ctx.user` may see it, with the audience its events go to: the
+    mood's audience plus the actor (who may be a non-friend on a public mood).
+    A mood the user may not see is reported as missing, so its existence leaks not."""
+    mood = await ctx.node.store.get_mood(mood_id)
+    if mood is None:
+        raise not_found(f"no mood {mood_id}")
+    friends = await ctx.node.store.friends(mood["author"])
+    if not can_see_mood(ctx.user, mood, friends):
+        raise not_found(f"no mood {mood_id}")
+    return mood, mood_audience(mood["author"], mood["visibility"], friends) | {ctx.user}
+
+
+async def names(node: Node, usernames: Iterable[str]) -> dict[str, str]:
+    users = await node.store.get_users(set(usernames))
+    return {name: u["display_name"] for name, u in users.items()}
+
+
+async def decorate(node: Node, moods: list[Mood], viewer: str) -> list[Mood]:
+    """Add author names, like counts, the viewer's like and recent comments."""
+    if not moods:
+        return moods
+    ids = [m["id"] for m in moods]
+    likes = await node.store.likes(ids, viewer)
+    comments = await node.store.comments(ids, COMMENTS_PER_MOOD)
+    people = {m["author"] for m in moods}
+    for items, _ in comments.values():
+        people.update(c["author"] for c in items)
+    display = await names(node, people)
+    for mood in moods:
+        count, liked = likes[mood["id"]]
+        items, total = comments[mood["id"]]
+        for comment in items:
+            comment["author_name"] = display.get(comment["author"], comment["author"])
+        mood["author_name"] = display.get(mood["author"], mood["author"])
+        mood["likes"], mood["liked"] = count, liked
+        mood["comments"], mood["comment_count"] = items, total
+    return moods

@@ -1,0 +1,88 @@
+"""Friends (好友): requests, accepting and declining, removing, and the list with
+who is online. A request to someone who already asked you is an accept."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hub import validate
+from hub.channels.audience import pair
+from hub.errors import bad_request, conflict, not_found
+from hub.handlers.common import existing_user, names
+
+if TYPE_CHECKING:
+    from hub.ops import Context, Handler
+
+
+async def _befriend(ctx: Context, other: str) -> None:
+    await ctx.node.store.add_friendship(ctx.user, other)
+    await ctx.node.publish("friend.added", {"users": sorted((ctx.user, other))},
+                           pair(ctx.user, other))
+
+
+async def request(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    to = validate.username(data, "to")
+    if to == ctx.user:
+        raise bad_request("you cannot befriend yourself")
+    await existing_user(ctx, to)
+    store = ctx.node.store
+    if to in await store.friends(ctx.user):
+        raise conflict(f"you and {to} are already friends")
+    incoming, _ = await store.requests(ctx.user)
+    if to in incoming:
+        await _befriend(ctx, to)
+        return {"friends": True}
+    if not await store.add_request(ctx.user, to):
+        raise conflict(f"a request to {to} is already pending")
+    await ctx.node.publish("friend.request", {"from": ctx.user}, {to})
+    return {}
+
+
+async def accept(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    frm = validate.username(data, "from")
+    incoming, _ = await ctx.node.store.requests(ctx.user)
+    if frm not in incoming:
+        raise not_found(f"no pending request from {frm}")
+    await _befriend(ctx, frm)
+    return {}
+
+
+async def decline(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    frm = validate.username(data, "from")
+    if not await ctx.node.store.remove_request(frm, ctx.user):
+        raise not_found(f"no pending request from {frm}")
+    await ctx.node.publish("friend.declined", {"users": sorted((ctx.user, frm))},
+                           pair(ctx.user, frm))
+    return {}
+
+
+async def remove(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    other = validate.username(data, "user")
+    if not await ctx.node.store.remove_friendship(ctx.user, other):
+        raise not_found(f"{other} is not your friend")
+    await ctx.node.publish("friend.removed", {"users": sorted((ctx.user, other))},
+                           pair(ctx.user, other))
+    return {}
+
+
+async def list_friends(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    node = ctx.node
+    friends = sorted(await node.store.friends(ctx.user))
+    online = await node.broker.online(friends)
+    incoming, outgoing = await node.store.requests(ctx.user)
+    display = await names(node, friends)
+    return {
+        "friends": [{"user": f, "display_name": display.get(f, f), "online": f in online}
+                    for f in friends],
+        "incoming": incoming,
+        "outgoing": outgoing,
+    }
+
+
+HANDLERS: dict[str, Handler] = {
+    "friend.request": request,
+    "friend.accept": accept,
+    "friend.decline": decline,
+    "friend.remove": remove,
+    "friends.list": list_friends,
+}

@@ -1,0 +1,42 @@
+"""Gifts (礼物): the catalog and sending; a gift above the sender's level is refused."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hub import catalog, validate
+from hub.channels.audience import pair
+from hub.errors import bad_request, forbidden
+from hub.handlers.common import award, existing_user, level_of
+
+if TYPE_CHECKING:
+    from hub.ops import Context, Handler
+
+MAX_MESSAGE = 200
+
+
+async def list_catalog(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    return {"gifts": catalog.GIFTS}
+
+
+async def send(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    to = validate.username(data, "to")
+    gift_id = validate.choice(data, "gift", catalog.GIFTS_BY_ID)
+    message = validate.optional_text(data, "message", MAX_MESSAGE)
+    if to == ctx.user:
+        raise bad_request("a gift goes to someone else")
+    await existing_user(ctx, to)
+    node = ctx.node
+    item = catalog.GIFTS_BY_ID[gift_id]
+    level = await level_of(node, ctx.user)
+    if level < item["min_level"]:
+        raise forbidden(f"{item['name']} needs level {item['min_level']}; you are level {level}")
+    gift = await node.store.add_gift(ctx.user, to, gift_id, item["name"], item["animation"],
+                                     message, node.clock.now_ms())
+    await node.publish("gift", {"gift": gift}, pair(to, ctx.user))
+    await award(node, to, "gift.received")
+    await award(node, ctx.user, "gift.sent")
+    return {"gift": gift}
+
+
+HANDLERS: dict[str, Handler] = {"gifts.catalog": list_catalog, "gift.send": send}

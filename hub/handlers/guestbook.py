@@ -1,0 +1,30 @@
+"""The guestbook (留言板) of a space: anyone may sign it; owner and author see it live."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hub import validate
+from hub.channels.audience import pair
+from hub.handlers.common import award, existing_user, names
+
+if TYPE_CHECKING:
+    from hub.ops import Context, Handler
+
+MAX_TEXT = 500
+
+
+async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    owner = validate.username(data, "to")
+    text = validate.text(data, "text", MAX_TEXT)
+    await existing_user(ctx, owner)
+    node = ctx.node
+    entry = await node.store.add_entry(owner, ctx.user, text, node.clock.now_ms())
+    entry["author_name"] = (await names(node, [ctx.user])).get(ctx.user, ctx.user)
+    await node.publish("guestbook", {"entry": entry}, pair(owner, ctx.user))
+    if owner != ctx.user:
+        await award(node, ctx.user, "guestbook.post")
+    return {"entry": entry}
+
+
+HANDLERS: dict[str, Handler] = {"guestbook.post": post}

@@ -1,0 +1,64 @@
+"""Moods (说说): post, delete, and the feed of own and friends' visible moods."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hub import validate
+from hub.channels.audience import mood_audience
+from hub.errors import forbidden, not_found
+from hub.handlers.common import award, decorate, mood_audience_of
+from hub.models import VISIBILITIES, Visibility
+
+if TYPE_CHECKING:
+    from hub.ops import Context, Handler
+
+MAX_TEXT = 2000
+MAX_TAG = 20
+
+
+async def feed(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    before = validate.identifier(data, "before", optional=True)
+    limit = validate.limit(data)
+    store, me = ctx.node.store, ctx.user
+    sources: list[tuple[str, Visibility]] = [(me, "public"), (me, "friends"), (me, "private")]
+    for friend in sorted(await store.friends(me)):
+        sources += [(friend, "public"), (friend, "friends")]
+    items = await store.timeline(sources, before, limit)
+    await decorate(ctx.node, items, me)
+    return {"items": items, "next": items[-1]["id"] if len(items) == limit else None}
+
+
+async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    text = validate.text(data, "text", MAX_TEXT)
+    visibility: Visibility = validate.choice(  # type: ignore[assignment]
+        data, "visibility", VISIBILITIES, default="friends")
+    tag = validate.optional_text(data, "tag", MAX_TAG)
+    node = ctx.node
+    mood = await node.store.add_mood(ctx.user, text, visibility, tag, node.clock.now_ms())
+    await decorate(node, [mood], ctx.user)
+    friends = await node.store.friends(ctx.user)
+    await node.publish("mood", {"mood": mood}, mood_audience(ctx.user, visibility, friends))
+    await award(node, ctx.user, "mood.post")
+    return {"mood": mood}
+
+
+async def delete(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    mood_id = validate.identifier(data, "mood_id")
+    assert mood_id is not None
+    node = ctx.node
+    mood = await node.store.get_mood(mood_id)
+    if mood is None:
+        raise not_found(f"no mood {mood_id}")
+    if mood["author"] != ctx.user:
+        audience = await mood_audience_of(node, mood)
+        if ctx.user not in audience and mood["visibility"] != "public":
+            raise not_found(f"no mood {mood_id}")
+        raise forbidden("only the author may delete a mood")
+    audience = await mood_audience_of(node, mood)
+    await node.store.delete_mood(mood_id)
+    await node.publish("mood.deleted", {"mood_id": mood_id}, audience)
+    return {}
+
+
+HANDLERS: dict[str, Handler] = {"feed": feed, "mood.post": post, "mood.delete": delete}

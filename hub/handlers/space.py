@@ -1,0 +1,103 @@
+"""A user's space (空间): looking at it (which records a visit), decorating one's own,
+the unlockable options, and finding people by username."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hub import catalog, levels, validate
+from hub.catalog import Unlockable
+from hub.channels.audience import visible_sources, visit_audience
+from hub.errors import bad_request, forbidden
+from hub.handlers.common import award, decorate, existing_user, names
+from hub.models import profile_of
+
+if TYPE_CHECKING:
+    from hub.ops import Context, Handler
+
+SPACE_MOODS = 20
+SPACE_ENTRIES = 30
+SPACE_VISITORS = 12
+SPACE_GIFTS = 30
+
+
+async def get(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    owner = validate.username(data, "user")
+    user = await existing_user(ctx, owner)
+    node, me = ctx.node, ctx.user
+    store = node.store
+    owner_friends = await store.friends(owner)
+    if owner != me:
+        now = node.clock.now_ms()
+        first_today = await store.add_visit(owner, me, now)
+        await node.publish("visit", {"owner": owner, "visitor": me, "ts": now},
+                           visit_audience(owner, me))
+        if first_today:
+            await award(node, owner, "visit.received")
+        user = await existing_user(ctx, owner)  # points may have changed
+    sources = visible_sources(me, owner, me in owner_friends)
+    moods = await decorate(node, await store.timeline(sources, None, SPACE_MOODS), me)
+    entries = await store.entries(owner, SPACE_ENTRIES)
+    display = await names(node, {e["author"] for e in entries})
+    for entry in entries:
+        entry["author_name"] = display.get(entry["author"], entry["author"])
+    return {
+        "profile": profile_of(user),
+        "level": levels.info(user["points"]),
+        "moods": moods,
+        "guestbook": entries,
+        "visitors": await store.visitors(owner, SPACE_VISITORS),
+        "gifts": await store.gifts(owner, SPACE_GIFTS),
+        "is_friend": me in owner_friends,
+        "is_self": me == owner,
+    }
+
+
+def _unlocked(data: dict[str, Any], key: str, table: dict[str, Unlockable], level: int) -> str:
+    value = validate.choice(data, key, table)
+    need = table[value]["min_level"]
+    if level < need:
+        raise forbidden(f"{key} '{value}' needs level {need}; you are level {level}")
+    return value
+
+
+async def update(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    user = await existing_user(ctx, ctx.user)
+    level = levels.level_for(user["points"])
+    fields: dict[str, str] = {}
+    if data.get("display_name") is not None:
+        fields["display_name"] = validate.text(data, "display_name", 30).strip()
+    if data.get("signature") is not None:
+        fields["signature"] = validate.optional_text(data, "signature", 100)
+    if data.get("head_portrait") is not None:
+        fields["head_portrait"] = validate.choice(data, "head_portrait", catalog.HEAD_PORTRAITS)
+    if data.get("skin") is not None:
+        fields["skin"] = _unlocked(data, "skin", catalog.SKINS_BY_ID, level)
+    if data.get("music") is not None:
+        fields["music"] = _unlocked(data, "music", catalog.MUSIC_BY_ID, level)
+    unknown = set(data) - {"display_name", "signature", "head_portrait", "skin", "music"}
+    if unknown:
+        raise bad_request(f"unknown field(s): {', '.join(sorted(unknown))}")
+    updated = await ctx.node.store.update_user(ctx.user, fields)
+    assert updated is not None
+    return {"profile": profile_of(updated)}
+
+
+async def options(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    return {"skins": catalog.SKINS, "music": catalog.MUSIC,
+            "head_portraits": catalog.HEAD_PORTRAITS}
+
+
+async def search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    query = validate.text(data, "q", 20).strip().lower()
+    found = await ctx.node.store.search_users(query, validate.limit(data, default=10, maximum=50))
+    display = await names(ctx.node, found)
+    return {"users": [{"user": u, "display_name": display.get(u, u)} for u in found]}
+
+
+HANDLERS: dict[str, Handler] = {
+    "space.get": get,
+    "space.update": update,
+    "space.options": options,
+    "users.search": search,
+}

@@ -1,0 +1,102 @@
+"""Shapes of stored records and of the objects ops return, as TypedDicts.
+
+Stores return these dicts as they go on the wire (JSON-ready); handlers add
+per-viewer fields (`liked`, `comments`, display names) before replying.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+Visibility = Literal["public", "friends", "private"]
+VISIBILITIES: tuple[Visibility, ...] = ("public", "friends", "private")
+
+
+class UserRecord(TypedDict):
+    username: str
+    display_name: str
+    password_hash: str
+    created: int
+    signature: str
+    head_portrait: str
+    skin: str
+    music: str
+    points: int
+
+
+PROFILE_FIELDS = ("display_name", "signature", "head_portrait", "skin", "music")
+
+
+class Profile(TypedDict):
+    user: str
+    display_name: str
+    signature: str
+    head_portrait: str
+    skin: str
+    music: str
+
+
+class Mood(TypedDict):
+    id: str
+    author: str
+    text: str
+    visibility: Visibility
+    tag: str
+    ts: int
+    # added per viewer by the handlers:
+    author_name: NotRequired[str]
+    likes: NotRequired[int]
+    liked: NotRequired[bool]
+    comments: NotRequired[list[Comment]]
+    comment_count: NotRequired[int]
+
+
+class Comment(TypedDict):
+    id: str
+    mood_id: str
+    author: str
+    text: str
+    reply_to: str | None
+    ts: int
+    author_name: NotRequired[str]
+
+
+# "from" is a Python keyword, hence the functional form.
+Gift = TypedDict(
+    "Gift",
+    {
+        "id": str,
+        "from": str,
+        "to": str,
+        "gift": str,
+        "name": str,
+        "animation": str,
+        "message": str,
+        "ts": int,
+    },
+)
+
+
+class Entry(TypedDict):
+    id: str
+    owner: str
+    author: str
+    text: str
+    ts: int
+    author_name: NotRequired[str]
+
+
+class Visit(TypedDict):
+    user: str
+    ts: int
+
+
+def profile_of(user: UserRecord) -> Profile:
+    return Profile(
+        user=user["username"],
+        display_name=user["display_name"],
+        signature=user["signature"],
+        head_portrait=user["head_portrait"],
+        skin=user["skin"],
+        music=user["music"],
+    )

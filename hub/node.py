@@ -1,0 +1,111 @@
+"""The node: one hub process's services, built once by the app's lifespan.
+
+It owns the store, the broker, the local registry, the metrics and the clock, and
+offers handlers the one way to emit an event: `publish(event, data, audience)`, which
+encodes the body once and hands it to the broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection
+from typing import Any
+
+from hub.channels.base import Broker
+from hub.channels.registry import LocalRegistry
+from hub.clock import Clock
+from hub.config import Settings
+from hub.errors import CloseCode
+from hub.metrics import Metrics
+from hub.protocol import (
+    encode_event_body,
+    encode_heartbeat,
+    encode_presence,
+    make_event_id,
+    seq_of,
+)
+from hub.session import Session
+from hub.store.base import Store
+
+log = logging.getLogger("hub.node")
+
+
+class Node:
+    def __init__(self, settings: Settings, store: Store, broker: Broker, clock: Clock,
+                 engine: str) -> None:
+        self.settings = settings
+        self.store = store
+        self.broker = broker
+        self.clock = clock
+        self.engine = engine
+        self.metrics = Metrics()
+        self.registry = LocalRegistry(broker, self.metrics, self._presence,
+                                      grace=settings.presence_grace)
+        self.draining = False
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.store.start()
+        await self.broker.start(self.registry.fan_out, self._resync)
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="heartbeat")
+
+    async def publish(self, event: str, data: Any, audience: Collection[str]) -> None:
+        """Write `event` into every inbox of `audience` and deliver it live."""
+        if not audience:
+            return
+        body = encode_event_body(event, self.clock.now_ms(), data)
+        await self.broker.deliver(body, audience)
+        self.metrics.events.inc()
+        self.metrics.recipients.inc(len(audience))
+
+    async def catch_up(self, session: Session, after_seq: int) -> tuple[list[bytes], int]:
+        replay = await self.broker.replay(session.user, make_event_id(session.epoch, after_seq))
+        if replay.gap:
+            raise RuntimeError("inbox history was lost; the client must resume")
+        return replay.frames, replay.head.seq if not replay.frames else _last_seq(replay.frames)
+
+    def _resync(self) -> None:
+        self.metrics.resyncs.inc()
+        self.registry.resync_all()
+
+    async def _presence(self, user: str, online: bool) -> None:
+        friends = await self.store.friends(user)
+        if friends:
+            await self.broker.signal(encode_presence(user, online), friends)
+
+    async def _heartbeat_loop(self) -> None:
+        interval = self.settings.heartbeat_interval
+        while True:
+            await asyncio.sleep(interval)
+            frame = encode_heartbeat(self.clock.now_ms())
+            now = self.clock.monotonic()
+            for local in list(self.registry.sessions.values()):
+                for session in list(local):
+                    if now - session.last_recv > self.settings.idle_timeout:
+                        session.close_soon(CloseCode.HEARTBEAT_TIMEOUT, "idle timeout")
+                    else:
+                        session.send(frame)
+
+    async def drain(self) -> None:
+        """Graceful shutdown, part one: flush queues, close every socket with 1001."""
+        self.draining = True
+        sessions = [s for local in self.registry.sessions.values() for s in local]
+        await asyncio.gather(*(s.drain(within=2.0) for s in sessions))
+        await asyncio.gather(*(s.close(CloseCode.GOING_AWAY, "server shutting down")
+                               for s in sessions), return_exceptions=True)
+
+    async def close(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        if not self.draining:
+            await self.drain()
+        await self.registry.flush_leaving()
+        await self.broker.close()
+        await self.store.close()
+
+
+def _last_seq(frames: list[bytes]) -> int:
+    seq = seq_of(frames[-1])
+    assert seq is not None
+    return seq

@@ -1,0 +1,130 @@
+"""Wire protocol v1, pure: parse incoming frames, encode outgoing ones to bytes.
+
+Nothing here does I/O. An event is encoded once, at its producer, into a *body*
+(`{"event","ts","data"}`); each recipient's frame is that body behind a short
+per-recipient prefix carrying `id` and `seq`, so framing never re-serialises the
+payload. See docs/protocol.md for the user-facing reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from hub.errors import ErrorCode
+
+PROTOCOL_VERSION = 1
+
+_EVENT_PREFIX = b'{"type":"event","id":"'
+_SEQ_MARK = b'"seq":'
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    op: str
+    ref: Any
+    data: dict[str, Any]
+
+
+class FrameError(Exception):
+    """A frame that is not a request; answered with `bad_request` and `ref`."""
+
+    def __init__(self, message: str, ref: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.ref = ref
+
+
+def _valid_ref(ref: Any) -> bool:
+    return ref is None or (isinstance(ref, str) and len(ref) <= 64) or (
+        isinstance(ref, int) and not isinstance(ref, bool)
+    )
+
+
+def parse_frame(raw: str | bytes) -> Request:
+    """Turn one text frame into a `Request`, or raise `FrameError`."""
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise FrameError(f"frame is not valid JSON: {exc.args[0]}") from None
+    if not isinstance(obj, dict):
+        raise FrameError(f"frame must be a JSON object, got {type(obj).__name__}")
+    ref = obj.get("ref")
+    if not _valid_ref(ref):
+        raise FrameError("ref must be a string of at most 64 characters, an integer or null")
+    op = obj.get("op")
+    if op is None:
+        raise FrameError("frame has no 'op'", ref)
+    if not isinstance(op, str) or not op or len(op) > 64:
+        raise FrameError("'op' must be a non-empty string", ref)
+    data = obj.get("data", {})
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FrameError("'data' must be a JSON object", ref)
+    return Request(op=op, ref=ref, data=data)
+
+
+def dumps(obj: Any) -> bytes:
+    return orjson.dumps(obj)
+
+
+def encode_reply(ref: Any, data: Any) -> bytes:
+    return orjson.dumps({"type": "reply", "ref": ref, "ok": True, "data": data})
+
+
+def encode_error(ref: Any, code: ErrorCode | str, message: str) -> bytes:
+    return orjson.dumps(
+        {"type": "reply", "ref": ref, "ok": False, "error": {"code": str(code), "message": message}}
+    )
+
+
+def encode_hello(data: dict[str, Any]) -> bytes:
+    return orjson.dumps({"type": "hello", "data": data})
+
+
+def encode_presence(user: str, online: bool) -> bytes:
+    return orjson.dumps({"type": "presence", "data": {"user": user, "online": online}})
+
+
+def encode_heartbeat(ts: int) -> bytes:
+    return orjson.dumps({"type": "heartbeat", "data": {"ts": ts}})
+
+
+def encode_event_body(event: str, ts: int, data: Any) -> bytes:
+    """The recipient-independent part of an event, serialised once."""
+    return orjson.dumps({"event": event, "ts": ts, "data": data})
+
+
+def frame_event(event_id: str, seq: int, body: bytes) -> bytes:
+    """One recipient's frame: the shared body behind `type`, `id` and `seq`."""
+    return b"".join(
+        (_EVENT_PREFIX, event_id.encode(), b'","seq":', str(seq).encode(), b",", body[1:])
+    )
+
+
+def seq_of(frame: bytes) -> int | None:
+    """The `seq` of an event frame built by `frame_event`, without parsing it all;
+    None for frames that carry none (presence, heartbeat)."""
+    if not frame.startswith(_EVENT_PREFIX):
+        return None
+    start = frame.find(_SEQ_MARK, len(_EVENT_PREFIX))
+    if start < 0:
+        return None
+    start += len(_SEQ_MARK)
+    end = frame.find(b",", start)
+    return int(frame[start:end])
+
+
+def make_event_id(epoch: str, seq: int) -> str:
+    return f"{epoch}:{seq}"
+
+
+def parse_event_id(event_id: str) -> tuple[str, int] | None:
+    """Split an inbox id into (epoch, seq); None when it is not one of ours."""
+    epoch, sep, seq = event_id.rpartition(":")
+    if not sep or not epoch or not seq.isdigit():
+        return None
+    return epoch, int(seq)

@@ -1,0 +1,172 @@
+"""One websocket connection: a bounded outbound queue, one writer task, ordering.
+
+`send` and `push_event` only enqueue; they never await the socket, so fan-out never
+waits on a slow tab. Past `max_queue_bytes` the connection is closed with 4429 and its
+user can resume. Events carry a contiguous `seq`: duplicates are dropped, and a jump
+(frames missed while a broker reconnected) triggers a catch-up from the inbox, during
+which live frames are buffered — the same path a resuming connection takes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from hub.errors import CloseCode
+
+log = logging.getLogger("hub.session")
+
+
+class Transport(Protocol):
+    """What a session needs of its socket (Starlette's WebSocket adapts to it)."""
+
+    async def send_frame(self, frame: bytes) -> None: ...
+
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+# Fetches inbox frames after a seq: returns (frames in order, seq of the last one).
+CatchUp = Callable[["Session", int], Awaitable[tuple[list[bytes], int]]]
+
+
+class Session:
+    def __init__(
+        self,
+        transport: Transport,
+        user: str,
+        *,
+        max_queue_bytes: int,
+        catch_up: CatchUp,
+        on_overflow: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.transport = transport
+        self.user = user
+        self.max_queue_bytes = max_queue_bytes
+        self.catch_up = catch_up
+        self.on_overflow = on_overflow
+        self.queue: deque[bytes] = deque()
+        self.queued_bytes = 0
+        self.last_seq = 0
+        self.epoch = ""
+        self.last_recv = 0.0
+        self.closed = False
+        self.close_code: int | None = None
+        self._buffer: list[tuple[int, bytes]] | None = []  # buffering until `go_live`
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()  # set while the writer has nothing to write
+        self._writer: asyncio.Task[None] | None = None
+        self._catching_up: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write_loop(), name=f"writer:{self.user}")
+
+    # enqueueing (never awaits)
+    def send(self, frame: bytes) -> None:
+        if self.closed:
+            return
+        self.queue.append(frame)
+        self.queued_bytes += len(frame)
+        if self.queued_bytes > self.max_queue_bytes:
+            self.on_overflow()
+            self.close_soon(CloseCode.TOO_SLOW, "reader too slow")
+            return
+        self._idle.clear()
+        self._wake.set()
+
+    def push_event(self, seq: int | None, frame: bytes) -> None:
+        """A live frame for this session's user; `seq` None for presence and signals."""
+        if seq is None:
+            self.send(frame)
+        elif self._buffer is not None:
+            self._buffer.append((seq, frame))
+        elif seq <= self.last_seq:
+            return  # already sent by a replay
+        elif seq == self.last_seq + 1:
+            self.last_seq = seq
+            self.send(frame)
+        else:
+            self._buffer = [(seq, frame)]
+            self._catching_up = asyncio.create_task(self._resync(), name=f"resync:{self.user}")
+
+    def resync(self) -> None:
+        """Catch up from the inbox (after the broker lost its live feed)."""
+        if self._buffer is None and not self.closed:
+            self._buffer = []
+            self._catching_up = asyncio.create_task(self._resync(), name=f"resync:{self.user}")
+
+    async def _resync(self) -> None:
+        try:
+            frames, last = await self.catch_up(self, self.last_seq)
+        except Exception as exc:  # broker unreachable: let the client resume later
+            log.warning("catch-up for %s failed: %s", self.user, exc)
+            self.close_soon(CloseCode.INTERNAL, "could not catch up; resume")
+            return
+        self.go_live(frames, max(last, self.last_seq))
+
+    def go_live(self, frames: list[bytes], last_seq: int) -> None:
+        """Send replayed `frames` (ending at `last_seq`), then what arrived meanwhile."""
+        for frame in frames:
+            self.send(frame)
+        self.last_seq = last_seq
+        buffered, self._buffer = self._buffer or [], None
+        buffered.sort(key=lambda item: item[0])
+        for seq, frame in buffered:
+            self.push_event(seq, frame)
+
+    # writing
+    async def _write_loop(self) -> None:
+        queue, wake = self.queue, self._wake
+        try:
+            while True:
+                while not queue:
+                    wake.clear()
+                    self._idle.set()
+                    await wake.wait()
+                if self.closed and self.close_code is not None:
+                    return
+                frame = queue.popleft()
+                self.queued_bytes -= len(frame)
+                await self.transport.send_frame(frame)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the socket went away under us
+            log.debug("writer for %s stopped: %s", self.user, exc)
+            self.closed = True
+
+    def close_soon(self, code: int, reason: str) -> None:
+        """Close from synchronous code (fan-out): drop the queue, close in a task."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_code = code
+        self.queue.clear()
+        self.queued_bytes = 0
+        self._wake.set()
+        asyncio.get_running_loop().create_task(self._close(code, reason))
+
+    async def close(self, code: int, reason: str = "") -> None:
+        if not self.closed:
+            self.closed = True
+            self.close_code = code
+            await self._close(code, reason)
+
+    async def _close(self, code: int, reason: str) -> None:
+        for task in (self._writer, self._catching_up):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+        try:
+            await asyncio.wait_for(self.transport.close(code, reason), timeout=2.0)
+        except Exception as exc:  # a stuck or gone peer: the server aborts it
+            log.debug("close of %s's socket: %s", self.user, exc)
+
+    async def drain(self, within: float) -> None:
+        """Wait until the queue is written (graceful shutdown), at most `within` s."""
+        if self.closed or self._writer is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self._idle.wait()

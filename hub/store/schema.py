@@ -1,0 +1,82 @@
+"""The SQLite schema of the memory engine, and opening a data file safely.
+
+A damaged or foreign file is refused with a message that names the file and says
+what to do, instead of a traceback from deep inside a query.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+DB_NAME = "kongjian.db"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    username TEXT PRIMARY KEY, display_name TEXT NOT NULL, password_hash TEXT NOT NULL,
+    created INTEGER NOT NULL, signature TEXT NOT NULL, head_portrait TEXT NOT NULL,
+    skin TEXT NOT NULL, music TEXT NOT NULL, points INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, expires INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS friends (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b));
+CREATE TABLE IF NOT EXISTS requests (frm TEXT NOT NULL, dst TEXT NOT NULL,
+    PRIMARY KEY (frm, dst));
+CREATE INDEX IF NOT EXISTS requests_dst ON requests (dst);
+CREATE TABLE IF NOT EXISTS moods (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, author TEXT NOT NULL, text TEXT NOT NULL,
+    visibility TEXT NOT NULL, tag TEXT NOT NULL, ts INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS moods_source ON moods (author, visibility, id);
+CREATE TABLE IF NOT EXISTS comments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, mood_id INTEGER NOT NULL, author TEXT NOT NULL,
+    text TEXT NOT NULL, reply_to INTEGER, ts INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS comments_mood ON comments (mood_id, id);
+CREATE TABLE IF NOT EXISTS likes (mood_id INTEGER NOT NULL, user TEXT NOT NULL,
+    PRIMARY KEY (mood_id, user));
+CREATE TABLE IF NOT EXISTS gifts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, frm TEXT NOT NULL, dst TEXT NOT NULL,
+    gift TEXT NOT NULL, name TEXT NOT NULL, animation TEXT NOT NULL, message TEXT NOT NULL,
+    ts INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS gifts_dst ON gifts (dst, id);
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL, author TEXT NOT NULL,
+    text TEXT NOT NULL, ts INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS entries_owner ON entries (owner, id);
+CREATE TABLE IF NOT EXISTS visits (owner TEXT NOT NULL, visitor TEXT NOT NULL,
+    ts INTEGER NOT NULL, PRIMARY KEY (owner, visitor));
+CREATE TABLE IF NOT EXISTS points_daily (user TEXT NOT NULL, action TEXT NOT NULL,
+    day INTEGER NOT NULL, earned INTEGER NOT NULL, PRIMARY KEY (user, action, day));
+CREATE TABLE IF NOT EXISTS inbox_epochs (user TEXT PRIMARY KEY, epoch TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inbox_bodies (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS inbox (user TEXT NOT NULL, seq INTEGER NOT NULL,
+    body_id INTEGER NOT NULL, PRIMARY KEY (user, seq)) WITHOUT ROWID;
+"""
+
+
+class CorruptData(Exception):
+    """The data file cannot be used; the message says which file and what to do."""
+
+
+def check_database(path: Path | None) -> sqlite3.Connection:
+    """Open the database at `path` (None: in memory) and prove it is a sound SQLite
+    file before anything else touches it."""
+    target = ":memory:" if path is None else str(path)
+    try:
+        conn = sqlite3.connect(target, isolation_level="DEFERRED",
+                               check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        if path is not None:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise CorruptData(
+                    f"data file {path} failed its integrity check ({verdict}); move it aside "
+                    "to start with empty data, or restore a backup"
+                )
+        conn.execute("PRAGMA foreign_keys=OFF")
+        return conn
+    except sqlite3.DatabaseError as exc:
+        raise CorruptData(
+            f"data file {path} is not a usable Kongjian database ({exc}); move it aside to "
+            "start with empty data, or restore a backup"
+        ) from None

@@ -1,0 +1,357 @@
+"""The memory engine's store: SQLite, in memory (`--data none`) or in one file in WAL
+mode (`--data DIR`), so a restarted single-process hub keeps what it acknowledged.
+
+Every method is one short transaction on the event loop's thread: SQLite answers in
+microseconds for these indexed lookups, and one writer in one process needs no pool.
+`synchronous=NORMAL` with WAL survives a killed process (the OS holds the log); only a
+power cut may lose the last commits.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import Any
+
+from hub.models import Comment, Entry, Gift, Mood, UserRecord, Visibility, Visit
+from hub.store.schema import SCHEMA, check_database
+
+
+class SqliteStore:
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self.db = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | None) -> SqliteStore:
+        """Open (creating if new) the database; `path=None` keeps it in memory.
+        Raises `schema.CorruptData` with a clear message for a damaged file."""
+        conn = check_database(path)
+        conn.executescript(SCHEMA)
+        return cls(conn, path)
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self.db.close()
+
+    def health(self) -> dict[str, Any]:
+        return {"engine": "memory", "data": str(self.path) if self.path else None}
+
+    def _one(self, sql: str, *args: Any) -> Any:
+        row = self.db.execute(sql, args).fetchone()
+        return None if row is None else row[0]
+
+    # accounts and sessions
+    async def create_user(self, user: UserRecord) -> bool:
+        try:
+            with self.db:
+                self.db.execute(
+                    "INSERT INTO users (username, display_name, password_hash, created,"
+                    " signature, head_portrait, skin, music, points) VALUES (:username,"
+                    " :display_name, :password_hash, :created, :signature, :head_portrait,"
+                    " :skin, :music, :points)",
+                    dict(user),
+                )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    async def get_user(self, username: str) -> UserRecord | None:
+        row = self.db.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+        return None if row is None else _user(row)
+
+    async def get_users(self, usernames: Collection[str]) -> dict[str, UserRecord]:
+        names = list(usernames)
+        if not names:
+            return {}
+        rows = self.db.execute(
+            f"SELECT * FROM users WHERE username IN ({_marks(names)})", names
+        ).fetchall()
+        return {row["username"]: _user(row) for row in rows}
+
+    async def update_user(self, username: str, fields: dict[str, str]) -> UserRecord | None:
+        if fields:
+            sets = ", ".join(f"{name} = :{name}" for name in fields)
+            with self.db:
+                self.db.execute(
+                    f"UPDATE users SET {sets} WHERE username = :username",
+                    {**fields, "username": username},
+                )
+        return await self.get_user(username)
+
+    async def search_users(self, prefix: str, limit: int) -> list[str]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self.db.execute(
+            "SELECT username FROM users WHERE username LIKE ? ESCAPE '\\'"
+            " ORDER BY username LIMIT ?",
+            (escaped + "%", limit),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    async def create_session(self, token_hash: str, username: str, expires_ms: int) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO sessions VALUES (?, ?, ?)",
+                (token_hash, username, expires_ms),
+            )
+
+    async def session_user(self, token_hash: str, now_ms: int) -> str | None:
+        row = self.db.execute(
+            "SELECT username, expires FROM sessions WHERE token_hash = ?", (token_hash,)
+        ).fetchone()
+        if row is None or row[1] <= now_ms:
+            return None
+        return str(row[0])
+
+    async def delete_session(self, token_hash: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+
+    # friends
+    async def friends(self, user: str) -> set[str]:
+        rows = self.db.execute("SELECT b FROM friends WHERE a = ?", (user,)).fetchall()
+        return {row[0] for row in rows}
+
+    async def add_request(self, frm: str, to: str) -> bool:
+        with self.db:
+            cur = self.db.execute("INSERT OR IGNORE INTO requests VALUES (?, ?)", (frm, to))
+        return cur.rowcount == 1
+
+    async def remove_request(self, frm: str, to: str) -> bool:
+        with self.db:
+            cur = self.db.execute("DELETE FROM requests WHERE frm = ? AND dst = ?", (frm, to))
+        return cur.rowcount == 1
+
+    async def requests(self, user: str) -> tuple[list[str], list[str]]:
+        incoming = self.db.execute(
+            "SELECT frm FROM requests WHERE dst = ? ORDER BY frm", (user,)).fetchall()
+        outgoing = self.db.execute(
+            "SELECT dst FROM requests WHERE frm = ? ORDER BY dst", (user,)).fetchall()
+        return [r[0] for r in incoming], [r[0] for r in outgoing]
+
+    async def add_friendship(self, a: str, b: str) -> bool:
+        with self.db:
+            self.db.execute(
+                "DELETE FROM requests WHERE (frm = ? AND dst = ?) OR (frm = ? AND dst = ?)",
+                (a, b, b, a),
+            )
+            cur = self.db.execute("INSERT OR IGNORE INTO friends VALUES (?, ?), (?, ?)",
+                                  (a, b, b, a))
+        return cur.rowcount > 0
+
+    async def remove_friendship(self, a: str, b: str) -> bool:
+        with self.db:
+            cur = self.db.execute(
+                "DELETE FROM friends WHERE (a = ? AND b = ?) OR (a = ? AND b = ?)", (a, b, b, a)
+            )
+        return cur.rowcount > 0
+
+    # moods, comments, likes
+    async def add_mood(
+        self, author: str, text: str, visibility: Visibility, tag: str, ts: int
+    ) -> Mood:
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO moods (author, text, visibility, tag, ts) VALUES (?, ?, ?, ?, ?)",
+                (author, text, visibility, tag, ts),
+            )
+        return Mood(id=str(cur.lastrowid), author=author, text=text, visibility=visibility,
+                    tag=tag, ts=ts)
+
+    async def get_mood(self, mood_id: str) -> Mood | None:
+        row = self.db.execute("SELECT * FROM moods WHERE id = ?", (int(mood_id),)).fetchone()
+        return None if row is None else _mood(row)
+
+    async def delete_mood(self, mood_id: str) -> bool:
+        mid = int(mood_id)
+        with self.db:
+            cur = self.db.execute("DELETE FROM moods WHERE id = ?", (mid,))
+            self.db.execute("DELETE FROM comments WHERE mood_id = ?", (mid,))
+            self.db.execute("DELETE FROM likes WHERE mood_id = ?", (mid,))
+        return cur.rowcount == 1
+
+    async def timeline(
+        self, sources: Sequence[tuple[str, Visibility]], before: str | None, limit: int
+    ) -> list[Mood]:
+        if not sources:
+            return []
+        pairs = " OR ".join("(author = ? AND visibility = ?)" for _ in sources)
+        args: list[Any] = [x for pair in sources for x in pair]
+        bound = ""
+        if before is not None:
+            bound = " AND id < ?"
+            args.append(int(before))
+        args.append(limit)
+        rows = self.db.execute(
+            f"SELECT * FROM moods WHERE ({pairs}){bound} ORDER BY id DESC LIMIT ?", args
+        ).fetchall()
+        return [_mood(row) for row in rows]
+
+    async def add_comment(
+        self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int
+    ) -> Comment:
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO comments (mood_id, author, text, reply_to, ts) VALUES (?, ?, ?, ?, ?)",
+                (int(mood_id), author, text, None if reply_to is None else int(reply_to), ts),
+            )
+        return Comment(id=str(cur.lastrowid), mood_id=mood_id, author=author, text=text,
+                       reply_to=reply_to, ts=ts)
+
+    async def get_comment(self, comment_id: str) -> Comment | None:
+        row = self.db.execute(
+            "SELECT * FROM comments WHERE id = ?", (int(comment_id),)).fetchone()
+        return None if row is None else _comment(row)
+
+    async def comments(
+        self, mood_ids: Collection[str], per_mood: int
+    ) -> dict[str, tuple[list[Comment], int]]:
+        ids = [int(m) for m in mood_ids]
+        result: dict[str, tuple[list[Comment], int]] = {str(m): ([], 0) for m in ids}
+        if not ids:
+            return result
+        rows = self.db.execute(
+            f"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY mood_id ORDER BY id DESC)"
+            f" AS rn, COUNT(*) OVER (PARTITION BY mood_id) AS total FROM comments"
+            f" WHERE mood_id IN ({_marks(ids)})) WHERE rn <= ? ORDER BY id",
+            [*ids, per_mood],
+        ).fetchall()
+        for row in rows:
+            key = str(row["mood_id"])
+            items, _ = result[key]
+            items.append(_comment(row))
+            result[key] = (items, row["total"])
+        return result
+
+    async def like(self, mood_id: str, user: str) -> tuple[bool, int]:
+        with self.db:
+            cur = self.db.execute("INSERT OR IGNORE INTO likes VALUES (?, ?)",
+                                  (int(mood_id), user))
+        return cur.rowcount == 1, self._like_count(mood_id)
+
+    async def unlike(self, mood_id: str, user: str) -> tuple[bool, int]:
+        with self.db:
+            cur = self.db.execute("DELETE FROM likes WHERE mood_id = ? AND user = ?",
+                                  (int(mood_id), user))
+        return cur.rowcount == 1, self._like_count(mood_id)
+
+    def _like_count(self, mood_id: str) -> int:
+        return int(self._one("SELECT COUNT(*) FROM likes WHERE mood_id = ?", int(mood_id)))
+
+    async def likes(self, mood_ids: Collection[str], viewer: str) -> dict[str, tuple[int, bool]]:
+        ids = [int(m) for m in mood_ids]
+        result = {str(m): (0, False) for m in ids}
+        if not ids:
+            return result
+        rows = self.db.execute(
+            f"SELECT mood_id, COUNT(*), MAX(user = ?) FROM likes"
+            f" WHERE mood_id IN ({_marks(ids)}) GROUP BY mood_id",
+            [viewer, *ids],
+        ).fetchall()
+        for mood_id, count, liked in rows:
+            result[str(mood_id)] = (int(count), bool(liked))
+        return result
+
+    # gifts, guestbook, visits
+    async def add_gift(
+        self, frm: str, to: str, gift: str, name: str, animation: str, message: str, ts: int
+    ) -> Gift:
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO gifts (frm, dst, gift, name, animation, message, ts)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (frm, to, gift, name, animation, message, ts),
+            )
+        return _gift_dict(str(cur.lastrowid), frm, to, gift, name, animation, message, ts)
+
+    async def gifts(self, to: str, limit: int) -> list[Gift]:
+        rows = self.db.execute(
+            "SELECT * FROM gifts WHERE dst = ? ORDER BY id DESC LIMIT ?", (to, limit)
+        ).fetchall()
+        return [_gift_dict(str(r["id"]), r["frm"], r["dst"], r["gift"], r["name"],
+                           r["animation"], r["message"], r["ts"]) for r in rows]
+
+    async def add_entry(self, owner: str, author: str, text: str, ts: int) -> Entry:
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO entries (owner, author, text, ts) VALUES (?, ?, ?, ?)",
+                (owner, author, text, ts),
+            )
+        return Entry(id=str(cur.lastrowid), owner=owner, author=author, text=text, ts=ts)
+
+    async def entries(self, owner: str, limit: int) -> list[Entry]:
+        rows = self.db.execute(
+            "SELECT * FROM entries WHERE owner = ? ORDER BY id DESC LIMIT ?", (owner, limit)
+        ).fetchall()
+        return [Entry(id=str(r["id"]), owner=r["owner"], author=r["author"], text=r["text"],
+                      ts=r["ts"]) for r in rows]
+
+    async def add_visit(self, owner: str, visitor: str, ts: int) -> bool:
+        day_ms = 86_400_000
+        with self.db:
+            previous = self._one(
+                "SELECT ts FROM visits WHERE owner = ? AND visitor = ?", owner, visitor)
+            self.db.execute("INSERT OR REPLACE INTO visits VALUES (?, ?, ?)",
+                            (owner, visitor, ts))
+        return previous is None or previous // day_ms != ts // day_ms
+
+    async def visitors(self, owner: str, limit: int) -> list[Visit]:
+        rows = self.db.execute(
+            "SELECT visitor, ts FROM visits WHERE owner = ? ORDER BY ts DESC, visitor LIMIT ?",
+            (owner, limit),
+        ).fetchall()
+        return [Visit(user=r[0], ts=r[1]) for r in rows]
+
+    # levels
+    async def add_points(
+        self, user: str, action: str, day: int, points: int, cap: int
+    ) -> tuple[int, int]:
+        with self.db:
+            before = int(self._one("SELECT points FROM users WHERE username = ?", user) or 0)
+            earned = int(self._one(
+                "SELECT earned FROM points_daily WHERE user = ? AND action = ? AND day = ?",
+                user, action, day) or 0)
+            grant = max(0, min(points, cap - earned))
+            if grant:
+                self.db.execute(
+                    "INSERT INTO points_daily VALUES (?, ?, ?, ?) ON CONFLICT (user, action, day)"
+                    " DO UPDATE SET earned = earned + excluded.earned",
+                    (user, action, day, grant),
+                )
+                self.db.execute("UPDATE users SET points = points + ? WHERE username = ?",
+                                (grant, user))
+        return before, before + grant
+
+
+def _marks(items: Sequence[Any]) -> str:
+    return ", ".join("?" * len(items))
+
+
+def _user(row: sqlite3.Row) -> UserRecord:
+    return UserRecord(
+        username=row["username"], display_name=row["display_name"],
+        password_hash=row["password_hash"], created=row["created"],
+        signature=row["signature"], head_portrait=row["head_portrait"], skin=row["skin"],
+        music=row["music"], points=row["points"],
+    )
+
+
+def _mood(row: sqlite3.Row) -> Mood:
+    return Mood(id=str(row["id"]), author=row["author"], text=row["text"],
+                visibility=row["visibility"], tag=row["tag"], ts=row["ts"])
+
+
+def _comment(row: sqlite3.Row) -> Comment:
+    reply_to = row["reply_to"]
+    return Comment(id=str(row["id"]), mood_id=str(row["mood_id"]), author=row["author"],
+                   text=row["text"], reply_to=None if reply_to is None else str(reply_to),
+                   ts=row["ts"])
+
+
+def _gift_dict(gid: str, frm: str, to: str, gift: str, name: str, animation: str,
+               message: str, ts: int) -> Gift:
+    return {"id": gid, "from": frm, "to": to, "gift": gift, "name": name,
+            "animation": animation, "message": message, "ts": ts}

@@ -1,0 +1,48 @@
+// api.js — the HTTP side: register, login, logout and POST /api/ops/<op>.
+// Auth is the HttpOnly `kj_session` cookie (same origin); this module never sees it.
+
+export class ApiError extends Error {
+  constructor(code, message, status = 0) {
+    super(message || code);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+async function post(path, body) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body ?? {}),
+    });
+  } catch (err) {
+    throw new ApiError('unavailable', '网络不可用 Network unavailable');
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (!res.ok) {
+    const e = data && (data.error || data);
+    const code = (e && e.code) || (res.status === 401 ? 'not_authenticated' : `http_${res.status}`);
+    throw new ApiError(code, (e && e.message) || res.statusText || '请求失败 Request failed', res.status);
+  }
+  return data ?? {};
+}
+
+export const register = (username, password, displayName) =>
+  post('/api/register', displayName ? { username, password, display_name: displayName } : { username, password });
+
+export const login = (username, password) => post('/api/login', { username, password });
+
+export const logout = () => post('/api/logout', {});
+
+/** Call an op over HTTP (used when the socket is not open). */
+export const op = (name, data) => post(`/api/ops/${encodeURIComponent(name)}`, data ?? {});
+
+export const USERNAME_RE = /^[a-z0-9_]{3,20}$/;
+export const PASSWORD_MIN = 8;

@@ -1,0 +1,96 @@
+// dom.js — tiny DOM helpers. Owns element creation, toasts and time formatting.
+// User data only ever goes through textContent / attributes: never innerHTML.
+
+/**
+ * el('div', {class: 'x', text: 'hi', testid: 'mood', data: {id: 1}, on: {click}}, ...children)
+ * Any other key is set as an attribute (booleans toggle the attribute).
+ */
+export function el(tag, opts = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(opts || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') node.className = Array.isArray(value) ? value.filter(Boolean).join(' ') : value;
+    else if (key === 'text') node.textContent = String(value);
+    else if (key === 'testid') node.dataset.testid = value;
+    else if (key === 'data') for (const [k, v] of Object.entries(value)) { if (v !== undefined && v !== null) node.dataset[k] = String(v); }
+    else if (key === 'on') for (const [ev, fn] of Object.entries(value)) node.addEventListener(ev, fn);
+    else if (key === 'value') node.value = value;
+    else if (key === 'checked' || key === 'disabled' || key === 'selected' || key === 'hidden') node[key] = Boolean(value);
+    else if (value === true) node.setAttribute(key, '');
+    else node.setAttribute(key, String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(node, child);
+    else if (child instanceof Node) node.appendChild(child);
+    else node.appendChild(document.createTextNode(String(child)));
+  }
+}
+
+export function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+  return node;
+}
+
+export function $(selector, root = document) { return root.querySelector(selector); }
+export function $$(selector, root = document) { return Array.from(root.querySelectorAll(selector)); }
+
+/** Selector-safe attribute value. */
+export function attr(value) { return CSS.escape(String(value)); }
+
+export const reducedMotion = () => window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+/** "刚刚 just now", "5 分钟前 5 min ago", else a local date. */
+export function timeAgo(ts) {
+  const diff = Math.max(0, Date.now() - Number(ts));
+  const s = Math.floor(diff / 1000);
+  if (s < 45) return '刚刚 just now';
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${Math.max(1, m)} 分钟前 ${Math.max(1, m)}m ago`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h} 小时前 ${h}h ago`;
+  const d = new Date(Number(ts));
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+const pad = (n) => String(n).padStart(2, '0');
+
+export function timeEl(ts) {
+  const t = el('time', { class: 'time', text: timeAgo(ts), datetime: new Date(Number(ts)).toISOString(), data: { ts } });
+  t.title = new Date(Number(ts)).toLocaleString();
+  return t;
+}
+
+/** Refresh relative times every 30 s. */
+setInterval(() => { for (const t of $$('time[data-ts]')) t.textContent = timeAgo(t.dataset.ts); }, 30000);
+
+/** Toasts: el('div', {testid:'toast', data:{kind}}) in #toasts, removed after `ms`. */
+export function toast(text, { kind = 'info', ms = 3500, action = null } = {}) {
+  const box = document.getElementById('toasts');
+  if (!box) return null;
+  const node = el('div', { class: ['toast', `toast-${kind}`], testid: 'toast', data: { kind }, role: kind === 'error' ? 'alert' : 'status' },
+    el('span', { class: 'toast-text', text }));
+  if (action) node.appendChild(el('button', { type: 'button', class: 'btn btn-small', text: action.label, on: { click: () => { action.run(); node.remove(); } } }));
+  box.appendChild(node);
+  setTimeout(() => { node.classList.add('toast-out'); setTimeout(() => node.remove(), 400); }, ms);
+  return node;
+}
+
+/** Human text for an Error from api/conn: "message (code)". */
+export function errText(err) {
+  if (!err) return '出错了 Something went wrong';
+  const code = err.code ? ` (${err.code})` : '';
+  return `${err.message || '出错了 Something went wrong'}${code}`;
+}
+
+/** Run an async action with the button disabled; shows an error toast on failure. */
+export async function busy(button, fn) {
+  if (button) button.disabled = true;
+  try { return await fn(); }
+  catch (err) { toast(errText(err), { kind: 'error' }); return undefined; }
+  finally { if (button) button.disabled = false; }
+}

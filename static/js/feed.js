@@ -1,0 +1,96 @@
+// feed.js — 好友动态 Feed: the mood composer, my + friends' moods newest first with
+// "load more" (feed op, before=next), and live insertion of new moods. It owns the
+// feed view only; cards themselves come from mood.js.
+
+import { el, busy, toast } from './dom.js';
+import { conn } from './conn.js';
+import { prependMood, renderMood } from './mood.js';
+import { MOOD_TAGS, VISIBILITY } from './widgets.js';
+
+const PAGE = 20;
+let view = null; // {list, more, empty, next}
+
+export function composer(onPosted) {
+  const text = el('textarea', { class: 'input composer-text', testid: 'mood-input', maxlength: '2000', rows: '3', required: true,
+    placeholder: '说点什么吧… What\'s on your mind?', 'aria-label': '说说 Mood' });
+  const counter = el('span', { class: 'counter', testid: 'mood-counter', text: '0/2000' });
+  text.addEventListener('input', () => { counter.textContent = `${text.value.length}/2000`; });
+  const vis = el('select', { class: 'input select', testid: 'mood-visibility-select', 'aria-label': '可见范围 Visibility' },
+    ...Object.entries(VISIBILITY).map(([id, [label, icon]]) => el('option', { value: id, text: `${icon} ${label}` })));
+  const tag = el('select', { class: 'input select', testid: 'mood-tag-select', 'aria-label': '心情 Mood tag' },
+    ...MOOD_TAGS.map(([id, label, icon]) => el('option', { value: id, text: `${icon} ${label}`.trim() })));
+  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'mood-submit', text: '发表 Post' });
+  const form = el('form', { class: 'composer card', testid: 'mood-form' },
+    el('h2', { class: 'card-title', text: '✏️ 发表说说 Post a mood' }),
+    text,
+    el('div', { class: 'composer-bar' }, vis, tag, counter, submit));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = text.value.trim();
+    if (!body) { text.focus(); return; }
+    const data = { text: body, visibility: vis.value };
+    if (tag.value) data.tag = tag.value;
+    await busy(submit, async () => {
+      const res = await conn.request('mood.post', data);
+      text.value = '';
+      counter.textContent = '0/2000';
+      tag.value = '';
+      toast('发表成功 Posted ✓');
+      if (res.mood && onPosted) onPosted(res.mood);
+    });
+  });
+  return form;
+}
+
+export function mountFeed(root) {
+  const list = el('div', { class: 'mood-list', testid: 'feed-list', 'aria-live': 'polite' });
+  const more = el('button', { type: 'button', class: 'btn btn-ghost', testid: 'feed-more', text: '加载更多 Load more', hidden: true });
+  const empty = el('p', { class: 'empty', testid: 'feed-empty', hidden: true, text: '还没有动态，发一条说说或加几个好友吧！ Nothing here yet — post a mood or add friends.' });
+  const status = el('p', { class: 'loading', testid: 'feed-loading', text: '加载中… Loading' });
+  view = { list, more, empty, status, next: null };
+  more.addEventListener('click', () => busy(more, () => loadPage(true)));
+  root.append(
+    composer((mood) => onMood(mood)),
+    el('section', { class: 'feed', 'aria-labelledby': 'feed-title' },
+      el('h2', { class: 'section-title', id: 'feed-title', text: '好友动态 Feed' }),
+      status, empty, list, more));
+  loadPage(false);
+  return () => { if (view && view.list === list) view = null; };
+}
+
+async function loadPage(append) {
+  const v = view;
+  if (!v) return;
+  v.status.hidden = false;
+  try {
+    const data = { limit: PAGE };
+    if (append && v.next !== null) data.before = v.next;
+    const res = await conn.request('feed', data);
+    if (view !== v) return;
+    if (!append) v.list.textContent = '';
+    for (const mood of res.items || []) {
+      if (v.list.querySelector(`[data-testid=mood][data-id="${CSS.escape(String(mood.id))}"]`)) continue;
+      v.list.appendChild(renderMood(mood));
+    }
+    v.next = res.next ?? null;
+    v.more.hidden = v.next === null;
+  } catch (err) {
+    if (view === v) toast(`动态加载失败 Feed failed: ${err.message}`, { kind: 'error' });
+  } finally {
+    v.status.hidden = true;
+    v.empty.hidden = v.list.children.length > 0;
+  }
+}
+
+/** Refetch from the top (after a gap, or when the friend graph changed). */
+export function refetchFeed() {
+  if (view) { view.next = null; loadPage(false); }
+}
+
+/** A mood from an event or my own post: slide it in at the top. */
+export function onMood(mood) {
+  if (!view) return;
+  if (prependMood(view.list, mood, true)) view.empty.hidden = true;
+}
+
+export function feedMounted() { return view !== null; }

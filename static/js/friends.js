@@ -1,0 +1,161 @@
+// friends.js — 好友 Friends: search users, send requests, accept/decline incoming ones
+// live, remove friends, and who is online (presence frames). Also the small
+// "add friend" button used on space pages. State lives in state.js.
+
+import { el, busy, toast } from './dom.js';
+import { conn } from './conn.js';
+import { state, me, on, emit, setFriends } from './state.js';
+import { portrait, userLink } from './widgets.js';
+import { openGiftDialog } from './gifts.js';
+
+export async function loadFriends() {
+  try { setFriends(await conn.request('friends.list', {})); } catch (err) { console.warn('friends.list', err); }
+}
+
+const other = (users) => (users || []).find((u) => u !== me()) || null;
+
+/** Apply a friend.* event to state. Returns the other user. */
+export function onFriendEvent(name, data) {
+  if (name === 'friend.request') {
+    if (data.from && data.from !== me()) state.incoming.add(data.from);
+    emit('friends');
+    return data.from;
+  }
+  const u = other(data.users);
+  if (!u) return null;
+  state.incoming.delete(u);
+  state.outgoing.delete(u);
+  if (name === 'friend.added') {
+    if (!state.friends.has(u)) state.friends.set(u, { user: u, display_name: u, online: state.online.has(u) });
+    loadFriends();
+  } else if (name === 'friend.removed') {
+    state.friends.delete(u);
+  }
+  emit('friends');
+  return u;
+}
+
+async function act(btn, opName, data, after) {
+  await busy(btn, async () => {
+    await conn.request(opName, data);
+    if (after) after();
+    emit('friends');
+  });
+}
+
+/** "加好友" button for someone's space (null for myself). */
+export function friendButton(user, isFriend) {
+  if (user === me()) return null;
+  if (isFriend || state.friends.has(user)) {
+    return el('span', { class: 'chip chip-friend', testid: 'space-add-friend', data: { status: 'friend' }, text: '✓ 好友 Friends' });
+  }
+  if (state.incoming.has(user)) {
+    const b = el('button', { type: 'button', class: 'btn btn-primary', testid: 'space-add-friend', data: { status: 'incoming' }, text: '✓ 接受好友 Accept' });
+    b.addEventListener('click', () => act(b, 'friend.accept', { from: user }, () => state.incoming.delete(user)));
+    return b;
+  }
+  if (state.outgoing.has(user)) {
+    return el('button', { type: 'button', class: 'btn btn-ghost', testid: 'space-add-friend', data: { status: 'pending' }, disabled: true, text: '⏳ 已发送 Request sent' });
+  }
+  const b = el('button', { type: 'button', class: 'btn btn-ghost', testid: 'space-add-friend', data: { status: 'none' }, text: '➕ 加好友 Add friend' });
+  b.addEventListener('click', () => act(b, 'friend.request', { to: user }, () => { state.outgoing.add(user); toast(`好友请求已发送 Request sent to @${user}`); }));
+  return b;
+}
+
+function addButton(user) {
+  const b = friendButton(user, false);
+  if (!b) return el('span', { class: 'chip', text: '这是你 That\'s you' });
+  b.dataset.testid = 'friend-add';
+  return b;
+}
+
+function removeButton(user) {
+  const b = el('button', { type: 'button', class: 'btn btn-small btn-ghost btn-danger-text', testid: 'friend-remove', text: '删除 Remove' });
+  let armed = null;
+  b.addEventListener('click', () => {
+    if (!armed) {
+      b.textContent = '确定? Confirm';
+      b.dataset.testid = 'friend-remove-confirm';
+      armed = setTimeout(() => { armed = null; b.textContent = '删除 Remove'; b.dataset.testid = 'friend-remove'; }, 5000);
+      return;
+    }
+    clearTimeout(armed);
+    act(b, 'friend.remove', { user }, () => state.friends.delete(user));
+  });
+  return b;
+}
+
+export function mountFriends(root) {
+  const q = el('input', { type: 'search', class: 'input', testid: 'friend-search-input', placeholder: '用户名 Username', 'aria-label': '搜索用户 Search users', maxlength: '20', autocomplete: 'off' });
+  const go = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'friend-search-submit', text: '🔍 搜索 Search' });
+  const results = el('ul', { class: 'people', testid: 'search-results' });
+  let lastResults = [];
+  const paintResults = () => {
+    results.textContent = '';
+    for (const u of lastResults) {
+      results.appendChild(el('li', { class: 'person', testid: 'search-result', data: { user: u.user } },
+        portrait(null, u.user, 'sm'), el('span', { class: 'person-name' }, userLink(u.user, u.display_name || u.user), el('small', { text: ` @${u.user}` })), addButton(u.user)));
+    }
+  };
+  const form = el('form', { class: 'search-form', testid: 'friend-search', role: 'search' }, q, go);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = q.value.trim().toLowerCase();
+    if (!text) { q.focus(); return; }
+    await busy(go, async () => {
+      const res = await conn.request('users.search', { q: text });
+      lastResults = res.users || [];
+      paintResults();
+      if (!lastResults.length) results.appendChild(el('li', { class: 'empty', testid: 'search-empty', text: '没有找到 No users found' }));
+    });
+  });
+
+  const incoming = el('ul', { class: 'people', testid: 'friend-incoming' });
+  const outgoing = el('ul', { class: 'people', testid: 'friend-outgoing' });
+  const list = el('ul', { class: 'people', testid: 'friend-list' });
+  const counts = el('span', { class: 'muted', testid: 'friend-online-count' });
+
+  const paint = () => {
+    incoming.textContent = '';
+    for (const u of state.incoming) {
+      const accept = el('button', { type: 'button', class: 'btn btn-small btn-primary', testid: 'friend-accept', text: '接受 Accept' });
+      const decline = el('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'friend-decline', text: '拒绝 Decline' });
+      accept.addEventListener('click', () => act(accept, 'friend.accept', { from: u }, () => state.incoming.delete(u)));
+      decline.addEventListener('click', () => act(decline, 'friend.decline', { from: u }, () => state.incoming.delete(u)));
+      incoming.appendChild(el('li', { class: 'person slide-in', testid: 'friend-request', data: { user: u } },
+        portrait(null, u, 'sm'), el('span', { class: 'person-name' }, userLink(u, u), ' 想加你为好友 wants to be friends'), accept, decline));
+    }
+    if (!state.incoming.size) incoming.appendChild(el('li', { class: 'empty', text: '暂无请求 No requests' }));
+    outgoing.textContent = '';
+    for (const u of state.outgoing) {
+      outgoing.appendChild(el('li', { class: 'person', testid: 'friend-pending', data: { user: u } },
+        portrait(null, u, 'sm'), el('span', { class: 'person-name' }, userLink(u, u), ' ⏳ 等待回应 pending')));
+    }
+    if (!state.outgoing.size) outgoing.appendChild(el('li', { class: 'empty', text: '—' }));
+    list.textContent = '';
+    const friends = [...state.friends.values()].sort((a, b) => (Number(Boolean(b.online)) - Number(Boolean(a.online))) || a.user.localeCompare(b.user));
+    for (const f of friends) {
+      const online = Boolean(f.online);
+      list.appendChild(el('li', { class: ['person', online && 'online'], testid: 'friend', data: { user: f.user, online: online ? 'true' : 'false' } },
+        el('span', { class: 'presence-wrap' }, portrait(null, f.user, 'sm'),
+          el('span', { class: ['presence', online ? 'on' : 'off'], testid: 'presence', title: online ? '在线 online' : '离线 offline', 'aria-label': online ? '在线 online' : '离线 offline' })),
+        el('span', { class: 'person-name' }, userLink(f.user, f.display_name || f.user), el('small', { class: 'muted', text: online ? ' 在线 online' : ' 离线 offline' })),
+        el('button', { type: 'button', class: 'btn btn-small btn-pink', testid: 'friend-gift', text: '🎁', title: '送礼物 Send gift', 'aria-label': `送礼物给 ${f.user} Send gift`, on: { click: () => openGiftDialog(f.user) } }),
+        removeButton(f.user)));
+    }
+    if (!friends.length) list.appendChild(el('li', { class: 'empty', testid: 'friend-empty', text: '还没有好友，搜索用户名添加吧 No friends yet — search to add some' }));
+    counts.textContent = ` ${friends.filter((f) => f.online).length}/${friends.length} 在线 online`;
+    if (lastResults.length) paintResults();
+  };
+
+  root.append(el('div', { class: 'friends-page' },
+    el('section', { class: 'card' }, el('h2', { class: 'card-title', text: '🔍 找朋友 Find friends' }), form, results),
+    el('section', { class: 'card', 'aria-labelledby': 'req-title' }, el('h2', { class: 'card-title', id: 'req-title', text: '📨 好友请求 Friend requests' }), incoming,
+      el('h3', { class: 'sub-title', text: '已发送 Sent' }), outgoing),
+    el('section', { class: 'card', 'aria-labelledby': 'fl-title' }, el('h2', { class: 'card-title', id: 'fl-title' }, '👥 我的好友 My friends', counts), list)));
+  paint();
+  loadFriends();
+  const offs = [on('friends', paint), on('presence', paint)];
+  return () => offs.forEach((off) => off());
+}
+

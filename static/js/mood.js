@@ -1,0 +1,179 @@
+// mood.js — one mood (说说) card: text, tag, visibility, likes, comments and replies,
+// delete; plus the live updaters that patch every card on screen when a `like`,
+// `comment` or `mood.deleted` event arrives. Used by the feed and by space pages.
+
+import { el, $, $$, attr, timeEl, busy, toast, reducedMotion } from './dom.js';
+import { conn } from './conn.js';
+import { state, me, rememberMood } from './state.js';
+import { portrait, userLink, tagChip, visibilityChip } from './widgets.js';
+
+export const portraits = new Map(); // user -> head_portrait id, learned from profiles
+
+const cards = (moodId) => $$(`[data-testid=mood][data-id="${attr(moodId)}"]`);
+
+export function renderMood(mood) {
+  rememberMood(mood);
+  const mine = mood.author === me();
+  const likeCount = el('span', { class: 'like-count', testid: 'like-count', text: String(mood.likes || 0) });
+  const likeBtn = el('button', {
+    type: 'button', class: 'btn-act like-btn', testid: 'like-btn', 'aria-pressed': mood.liked ? 'true' : 'false',
+  }, el('span', { class: 'heart', 'aria-hidden': 'true', text: '♥' }), el('span', { class: 'like-label', text: mood.liked ? '已赞 Liked' : '赞 Like' }), ' ', likeCount);
+  likeBtn.addEventListener('click', () => toggleLike(mood.id, likeBtn));
+
+  const commentCount = el('span', { class: 'comment-count', testid: 'comment-count', text: String(mood.comment_count ?? (mood.comments || []).length) });
+  const list = el('ul', { class: 'comments', testid: 'comment-list' });
+  const card = el('article', { class: ['mood', 'card', mine && 'mood-mine'], testid: 'mood', data: { id: mood.id, author: mood.author, visibility: mood.visibility || 'public' } });
+  for (const c of mood.comments || []) list.appendChild(renderComment(c, card));
+
+  const form = commentForm(mood, card);
+  const commentBtn = el('button', { type: 'button', class: 'btn-act', testid: 'comment-btn', on: { click: () => { form.reply(null); $('input', form).focus(); } } },
+    '💬 评论 Comment ', commentCount);
+
+  const actions = el('div', { class: 'mood-actions' }, likeBtn, commentBtn);
+  if (mine) actions.appendChild(deleteButton(mood.id));
+
+  card.append(
+    el('header', { class: 'mood-head' },
+      el('a', { href: `#/space/${encodeURIComponent(mood.author)}`, class: 'portrait-link', tabindex: '-1', 'aria-hidden': 'true' }, portrait(portraits.get(mood.author), mood.author, 'md')),
+      el('div', { class: 'mood-meta' },
+        userLink(mood.author, mood.author_name, 'user-link mood-author'),
+        el('div', { class: 'mood-sub' }, timeEl(mood.ts), visibilityChip(mood.visibility), tagChip(mood.tag)))),
+    el('p', { class: 'mood-text', testid: 'mood-text', text: mood.text }),
+    actions, list, form);
+  return card;
+}
+
+async function toggleLike(moodId, btn) {
+  const liked = btn.getAttribute('aria-pressed') === 'true';
+  await busy(btn, async () => {
+    const res = await conn.request(liked ? 'unlike' : 'like', { mood_id: moodId });
+    applyLike({ mood_id: moodId, user: me(), likes: res.likes, liked: !liked });
+  });
+}
+
+function deleteButton(moodId) {
+  const btn = el('button', { type: 'button', class: 'btn-act btn-danger-text', testid: 'delete-mood', text: '🗑 删除 Delete' });
+  let armed = null;
+  btn.addEventListener('click', async () => {
+    if (!armed) {
+      btn.textContent = '确定删除? Confirm';
+      btn.dataset.testid = 'delete-confirm';
+      armed = setTimeout(() => { armed = null; btn.textContent = '🗑 删除 Delete'; btn.dataset.testid = 'delete-mood'; }, 5000);
+      return;
+    }
+    clearTimeout(armed);
+    await busy(btn, async () => {
+      await conn.request('mood.delete', { mood_id: moodId });
+      removeMood(moodId);
+      toast('已删除 Deleted');
+    });
+  });
+  return btn;
+}
+
+function commentForm(mood, card) {
+  const input = el('input', { type: 'text', class: 'input', testid: 'comment-input', maxlength: '1000', placeholder: '写评论… Write a comment', 'aria-label': '评论 Comment' });
+  const replyChip = el('span', { class: 'reply-chip', testid: 'reply-target', hidden: true });
+  const submit = el('button', { type: 'submit', class: 'btn btn-small', testid: 'comment-submit', text: '发表 Post' });
+  const form = el('form', { class: 'comment-form', testid: 'comment-form' }, replyChip, input, submit);
+  let replyTo = null;
+  form.reply = (comment) => {
+    replyTo = comment ? comment.id : null;
+    replyChip.textContent = '';
+    replyChip.hidden = !comment;
+    if (comment) {
+      replyChip.append(`回复 Reply @${comment.author_name || comment.author} `,
+        el('button', { type: 'button', class: 'chip-x', 'aria-label': '取消回复 Cancel reply', text: '×', on: { click: () => { form.reply(null); input.focus(); } } }));
+      input.placeholder = `回复 @${comment.author_name || comment.author}`;
+    } else input.placeholder = '写评论… Write a comment';
+  };
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) { input.focus(); return; }
+    const data = { mood_id: mood.id, text };
+    if (replyTo !== null) data.reply_to = replyTo;
+    await busy(submit, async () => {
+      const res = await conn.request('comment.post', data);
+      input.value = '';
+      form.reply(null);
+      if (res.comment) applyComment(res.comment);
+    });
+  });
+  card.commentForm = form;
+  return form;
+}
+
+export function renderComment(c, card) {
+  const list = card && $('[data-testid=comment-list]', card);
+  const target = c.reply_to !== null && c.reply_to !== undefined && list ? $(`[data-testid=comment][data-id="${attr(c.reply_to)}"]`, list) : null;
+  const replyBtn = el('button', { type: 'button', class: 'btn-link', testid: 'reply-btn', text: '回复 Reply' });
+  replyBtn.addEventListener('click', () => {
+    const form = card.commentForm;
+    form.reply(c);
+    $('input', form).focus();
+  });
+  return el('li', { class: ['comment', c.reply_to ? 'comment-reply' : null], testid: 'comment', data: { id: c.id, author: c.author, replyTo: c.reply_to ?? undefined } },
+    userLink(c.author, c.author_name, 'user-link comment-author'),
+    target ? el('span', { class: 'reply-to', testid: 'comment-reply-to' }, ' 回复 ', userLink(target.dataset.author, $('.comment-author', target).textContent)) : null,
+    el('span', { class: 'sep', text: '：' }),
+    el('span', { class: 'comment-text', testid: 'comment-text', text: c.text }),
+    ' ', timeEl(c.ts), ' ', replyBtn);
+}
+
+// ---- live updaters (events + replies) ----
+
+export function applyLike({ mood_id: moodId, user, likes, liked }) {
+  for (const card of cards(moodId)) {
+    const count = $('[data-testid=like-count]', card);
+    if (typeof likes === 'number' && count.textContent !== String(likes)) {
+      count.textContent = String(likes);
+      bump(count);
+    }
+    if (user === me()) {
+      const btn = $('[data-testid=like-btn]', card);
+      btn.setAttribute('aria-pressed', liked ? 'true' : 'false');
+      $('.like-label', btn).textContent = liked ? '已赞 Liked' : '赞 Like';
+    }
+  }
+}
+
+export function applyComment(comment) {
+  for (const card of cards(comment.mood_id)) {
+    const list = $('[data-testid=comment-list]', card);
+    if ($(`[data-testid=comment][data-id="${attr(comment.id)}"]`, list)) continue;
+    const li = renderComment(comment, card);
+    if (!reducedMotion()) li.classList.add('slide-in');
+    list.appendChild(li);
+    const count = $('[data-testid=comment-count]', card);
+    count.textContent = String(Number(count.textContent || 0) + 1);
+    bump(count);
+  }
+}
+
+export function removeMood(moodId) {
+  state.moodAuthors.delete(String(moodId));
+  for (const card of cards(moodId)) {
+    if (reducedMotion()) { card.remove(); continue; }
+    card.classList.add('fade-out');
+    card.dataset.removing = 'true';
+    setTimeout(() => card.remove(), 300);
+  }
+}
+
+/** Insert a mood at the top of `list` unless it is already there. Returns the card or null. */
+export function prependMood(list, mood, animate = true) {
+  if ($(`[data-testid=mood][data-id="${attr(mood.id)}"]`, list)) return null;
+  const card = renderMood(mood);
+  if (animate && !reducedMotion()) card.classList.add('slide-in');
+  list.prepend(card);
+  return card;
+}
+
+function bump(node) {
+  if (reducedMotion()) return;
+  node.classList.remove('bump');
+  void node.offsetWidth;
+  node.classList.add('bump');
+}
+

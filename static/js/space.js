@@ -1,0 +1,216 @@
+// space.js — 空间 Space: anyone's page (#/space/<user>) with head portrait, name,
+// signature, level badge, skin, background music, visible moods, gift shelf, guestbook
+// (留言板) and recent visitors (访客); live updates while it is open.
+
+import { el, $, attr, timeEl, busy, toast } from './dom.js';
+import { conn } from './conn.js';
+import { state, me, emit } from './state.js';
+import { portrait, levelBadge, userLink } from './widgets.js';
+import { renderMood, prependMood, portraits } from './mood.js';
+import { composer } from './feed.js';
+import { giftShelf, openGiftDialog } from './gifts.js';
+import { editPanel, SKINS } from './edit.js';
+import { SONGS, toggle, stop, onMusicChange } from './music.js';
+import { friendButton } from './friends.js';
+
+let view = null; // {user, section, moods, guestbook, visitors, data}
+
+function applySkin(section, skin) {
+  for (const s of SKINS) { section.classList.remove(`skin-${s}`); document.body.classList.remove(`skin-${s}`); }
+  const id = SKINS.includes(skin) ? skin : 'classic';
+  section.classList.add(`skin-${id}`);
+  section.dataset.skin = id;
+  document.body.classList.add(`skin-${id}`);
+}
+
+export function mountSpace(root, user) {
+  const section = el('section', { class: 'space', testid: 'space', data: { user } }, el('p', { class: 'loading', text: '加载中… Loading' }));
+  root.appendChild(section);
+  const v = { user, section, unsub: null };
+  view = v;
+  load(v);
+  return () => {
+    if (view === v) view = null;
+    if (v.unsub) v.unsub();
+    stop();
+    for (const s of SKINS) document.body.classList.remove(`skin-${s}`);
+  };
+}
+
+async function load(v) {
+  let data;
+  try {
+    data = await conn.request('space.get', { user: v.user });
+  } catch (err) {
+    if (view !== v) return;
+    v.section.textContent = '';
+    v.section.appendChild(el('div', { class: 'card empty', testid: 'space-error' },
+      err.code === 'not_found' ? `找不到用户 @${v.user} — No such user` : `空间加载失败 Could not load: ${err.message}`));
+    return;
+  }
+  if (view !== v) return;
+  v.data = data;
+  render(v);
+}
+
+function header(v) {
+  const { profile, level } = v.data;
+  const self = v.data.is_self ?? v.user === me();
+  portraits.set(v.user, profile.head_portrait);
+  const song = SONGS[profile.music];
+  const musicBtn = el('button', { type: 'button', class: 'btn btn-round music-toggle', testid: 'music-toggle', data: { music: profile.music || 'none', playing: 'false' },
+    'aria-pressed': 'false', hidden: !song, title: song ? song.name : '' },
+  el('span', { class: 'music-icon', 'aria-hidden': 'true', text: '♪' }), el('span', { class: 'music-label', text: song ? `▶ ${song.name}` : '' }));
+  const syncMusic = (id) => {
+    const on = id !== null && id === profile.music;
+    musicBtn.dataset.playing = on ? 'true' : 'false';
+    musicBtn.setAttribute('aria-pressed', on ? 'true' : 'false');
+    $('.music-label', musicBtn).textContent = song ? `${on ? '❚❚' : '▶'} ${song.name}` : '';
+  };
+  musicBtn.addEventListener('click', () => toggle(profile.music));
+  if (v.unsub) v.unsub();
+  v.unsub = onMusicChange(syncMusic);
+
+  const actions = el('div', { class: 'space-actions' }, musicBtn);
+  if (self) {
+    actions.appendChild(el('button', { type: 'button', class: 'btn btn-primary', testid: 'edit-space', text: '🎨 装扮 Edit',
+      on: { click: () => openEdit(v) } }));
+  } else {
+    actions.appendChild(el('button', { type: 'button', class: 'btn btn-pink', testid: 'send-gift', text: '🎁 送礼物 Send gift', on: { click: () => openGiftDialog(v.user) } }));
+    const fb = friendButton(v.user, v.data.is_friend);
+    if (fb) actions.appendChild(fb);
+  }
+  return el('header', { class: 'space-banner card' },
+    el('div', { class: 'space-portrait', testid: 'space-portrait', data: { portrait: profile.head_portrait || '' } }, portrait(profile.head_portrait, v.user, 'xl')),
+    el('div', { class: 'space-id' },
+      el('h1', { class: 'space-name' }, el('span', { testid: 'space-name', text: profile.display_name || v.user }), ' ',
+        el('span', { class: 'space-handle', text: `@${v.user}` })),
+      el('div', { class: 'space-level', testid: 'space-level' }, levelBadge(level)),
+      el('p', { class: 'space-signature', testid: 'space-signature', text: profile.signature || (self ? '写一句个性签名吧 Add a signature' : '') })),
+    actions);
+}
+
+function render(v) {
+  const d = v.data;
+  const self = d.is_self ?? v.user === me();
+  applySkin(v.section, d.profile.skin);
+  v.section.textContent = '';
+  v.editSlot = el('div', { class: 'edit-slot' });
+  v.moods = el('div', { class: 'mood-list', testid: 'space-moods' });
+  for (const m of d.moods || []) v.moods.appendChild(renderMood(m));
+  v.moodsEmpty = el('p', { class: 'empty', testid: 'space-moods-empty', text: '还没有说说 No moods yet', hidden: (d.moods || []).length > 0 });
+  v.guestbook = el('ol', { class: 'guestbook-list', testid: 'guestbook-list' });
+  for (const e of d.guestbook || []) v.guestbook.appendChild(entryItem(e));
+  v.visitors = el('ol', { class: 'visitor-list', testid: 'visitors' });
+  for (const x of d.visitors || []) v.visitors.appendChild(visitorItem(x));
+  v.header = header(v);
+  const main = el('div', { class: 'space-main' });
+  if (self) main.appendChild(composer((mood) => onSpaceMood(mood)));
+  main.append(el('section', { class: 'space-moods-card', 'aria-labelledby': 'space-moods-title' },
+    el('h2', { class: 'section-title', id: 'space-moods-title', text: '说说 Moods' }), v.moodsEmpty, v.moods));
+  const side = el('div', { class: 'space-side' },
+    giftShelf(v.user, d.gifts || []),
+    el('section', { class: 'card', 'aria-labelledby': 'visitors-title' },
+      el('h2', { class: 'card-title', id: 'visitors-title', text: '👣 最近访客 Visitors' }), v.visitors),
+    guestbookCard(v));
+  v.section.append(v.header, v.editSlot, el('div', { class: 'space-grid' }, main, side));
+}
+
+async function openEdit(v) {
+  if ($('[data-testid=space-edit]', v.editSlot)) { $('[data-testid=space-edit] input', v.editSlot).focus(); return; }
+  try {
+    const panel = await editPanel(v.data.profile, {
+      onPreview: (skin) => applySkin(v.section, skin || v.data.profile.skin),
+      onClose: () => { v.editSlot.textContent = ''; },
+      onSaved: (profile) => {
+        v.data.profile = profile;
+        state.profile = profile;
+        if (state.me && profile.display_name) state.me.display_name = profile.display_name;
+        emit('profile', profile);
+        v.editSlot.textContent = '';
+        applySkin(v.section, profile.skin);
+        const h = header(v);
+        v.header.replaceWith(h);
+        v.header = h;
+        toast('空间已更新 Space updated ✓', { kind: 'success' });
+      },
+    });
+    v.editSlot.textContent = '';
+    v.editSlot.appendChild(panel);
+    $('input', panel).focus();
+  } catch (err) {
+    toast(`无法编辑 Cannot edit: ${err.message}`, { kind: 'error' });
+  }
+}
+
+function guestbookCard(v) {
+  const input = el('textarea', { class: 'input', testid: 'guestbook-input', maxlength: '500', rows: '2', placeholder: '留下你的足迹… Leave a message', 'aria-label': '留言 Message' });
+  const submit = el('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: 'guestbook-submit', text: '留言 Post' });
+  const form = el('form', { class: 'guestbook-form', testid: 'guestbook-form' }, input, submit);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) { input.focus(); return; }
+    await busy(submit, async () => {
+      const res = await conn.request('guestbook.post', { to: v.user, text });
+      input.value = '';
+      if (res.entry) onGuestbook(res.entry);
+    });
+  });
+  return el('section', { class: 'card guestbook', testid: 'guestbook', 'aria-labelledby': 'gb-title' },
+    el('h2', { class: 'card-title', id: 'gb-title', text: '📝 留言板 Guestbook' }), form, v.guestbook);
+}
+
+function entryItem(e) {
+  return el('li', { class: 'guestbook-entry', testid: 'guestbook-entry', data: { id: e.id, author: e.author } },
+    el('div', { class: 'entry-head' }, portrait(portraits.get(e.author), e.author, 'sm'), userLink(e.author, e.author_name), timeEl(e.ts)),
+    el('p', { class: 'entry-text', testid: 'guestbook-text', text: e.text }));
+}
+
+function visitorItem(x) {
+  return el('li', { class: 'visitor', testid: 'visitor', data: { user: x.user } },
+    portrait(portraits.get(x.user), x.user, 'sm'), userLink(x.user, x.user), timeEl(x.ts));
+}
+
+// ---- live updates ----
+
+function onSpaceMood(mood) {
+  if (!view || mood.author !== view.user || !view.moods) return;
+  if (prependMood(view.moods, mood, true)) view.moodsEmpty.hidden = true;
+}
+export const onMood = onSpaceMood;
+
+export function onGuestbook(entry) {
+  if (!view || !view.guestbook || entry.owner !== view.user) return;
+  if ($(`[data-testid=guestbook-entry][data-id="${attr(entry.id)}"]`, view.guestbook)) return;
+  const li = entryItem(entry);
+  li.classList.add('slide-in');
+  view.guestbook.prepend(li);
+}
+
+export function onVisit({ owner, visitor, ts }) {
+  if (!view || !view.visitors || owner !== view.user) return;
+  const old = $(`[data-testid=visitor][data-user="${attr(visitor)}"]`, view.visitors);
+  if (old) old.remove();
+  const li = visitorItem({ user: visitor, ts: ts || Date.now() });
+  li.classList.add('slide-in');
+  view.visitors.prepend(li);
+}
+
+export function onLevel(user, level) {
+  if (!view || !view.data || view.user !== user) return;
+  view.data.level = level;
+  const box = $('[data-testid=space-level]', view.section);
+  if (box) { box.textContent = ''; box.appendChild(levelBadge(level)); }
+}
+
+export function onFriendship() {
+  if (!view || !view.data || view.user === me()) return;
+  const slot = $('.space-actions', view.section);
+  const old = slot && $('[data-testid=space-add-friend]', slot);
+  const fb = friendButton(view.user, state.friends.has(view.user));
+  if (old) old.remove();
+  if (fb && slot) slot.appendChild(fb);
+}
+
+export const spaceUser = () => (view ? view.user : null);

@@ -1,0 +1,69 @@
+// state.js — the client's shared state: who I am, my level, catalogs, friends and
+// presence, and a cache of mood authors (to know whose mood a `like` is about).
+// Views subscribe with on(name, fn); nothing here touches the DOM.
+
+const bus = new EventTarget();
+
+export const state = {
+  me: null,            // {username, display_name, level:{level, points, icons, next}}
+  profile: null,       // my Profile once known {display_name, head_portrait, ...}
+  catalog: [],         // gifts.catalog
+  options: null,       // space.options
+  friends: new Map(),  // user -> {user, display_name, online}
+  incoming: new Set(),
+  outgoing: new Set(),
+  online: new Set(),   // presence as last heard
+  moodAuthors: new Map(), // mood_id -> author
+};
+
+export function on(name, fn) {
+  const h = (e) => fn(e.detail);
+  bus.addEventListener(name, h);
+  return () => bus.removeEventListener(name, h);
+}
+
+export function emit(name, detail = {}) { bus.dispatchEvent(new CustomEvent(name, { detail })); }
+
+export const me = () => (state.me ? state.me.username : null);
+export const myLevel = () => (state.me && state.me.level ? Number(state.me.level.level) || 1 : 1);
+
+export function rememberMood(mood) {
+  if (mood && mood.id !== undefined) {
+    state.moodAuthors.set(String(mood.id), mood.author);
+    if (state.moodAuthors.size > 5000) state.moodAuthors.delete(state.moodAuthors.keys().next().value);
+  }
+}
+
+export function setLevel(level) {
+  if (!state.me || !level) return;
+  state.me.level = level;
+  emit('level', level);
+}
+
+export function setFriends(list) {
+  state.friends = new Map();
+  for (const f of list.friends || []) {
+    state.friends.set(f.user, f);
+    if (f.online) state.online.add(f.user); else state.online.delete(f.user);
+  }
+  state.incoming = new Set(list.incoming || []);
+  state.outgoing = new Set(list.outgoing || []);
+  emit('friends');
+}
+
+export function setPresence(user, online) {
+  if (online) state.online.add(user); else state.online.delete(user);
+  const f = state.friends.get(user);
+  if (f) f.online = Boolean(online);
+  emit('presence', { user, online: Boolean(online) });
+}
+
+export function reset() {
+  state.me = null;
+  state.profile = null;
+  state.friends = new Map();
+  state.incoming = new Set();
+  state.outgoing = new Set();
+  state.online = new Set();
+  state.moodAuthors = new Map();
+}
