@@ -18,6 +18,7 @@ from hub.config import Settings
 from hub.gateway import websocket_endpoint
 from hub.node import Node
 from hub.ops import default_registry
+from hub.transport import CaptureRawSend
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self' ws: wss:; media-src 'self' blob: data:; object-src 'none'; "
@@ -76,4 +77,5 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(CaptureRawSend)
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket
 
 from hub import levels
 from hub.auth import token_hash
@@ -21,23 +21,10 @@ from hub.ops import Context, OpRegistry
 from hub.protocol import FrameError, encode_error, encode_hello, encode_reply, parse_frame, seq_of
 from hub.ratelimit import TokenBucket
 from hub.session import Session
+from hub.transport import transport_for
 from hub.web import SESSION_COOKIE, origin_allowed
 
 log = logging.getLogger("hub.gateway")
-
-
-class StarletteTransport:
-    __slots__ = ("ws",)
-
-    def __init__(self, ws: WebSocket) -> None:
-        self.ws = ws
-
-    async def send_frame(self, frame: bytes) -> None:
-        await self.ws.send({"type": "websocket.send", "text": frame.decode()})
-
-    async def close(self, code: int, reason: str) -> None:
-        if self.ws.application_state != WebSocketState.DISCONNECTED:
-            await self.ws.close(code, reason)
 
 
 async def authenticate(node: Node, token: str | None) -> str | None:
@@ -66,7 +53,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await ws.close(CloseCode.UNAUTHENTICATED, "not authenticated")
         return
     settings = node.settings
-    session = Session(StarletteTransport(ws), user, max_queue_bytes=settings.max_queue_bytes,
+    session = Session(transport_for(ws), user, max_queue_bytes=settings.max_queue_bytes,
                       catch_up=node.catch_up, on_overflow=node.metrics.slow_closes.inc)
     session.last_recv = node.clock.monotonic()
     node.metrics.connections.inc()

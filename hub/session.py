@@ -14,19 +14,11 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 from hub.errors import CloseCode
+from hub.transport import Transport
 
 log = logging.getLogger("hub.session")
-
-
-class Transport(Protocol):
-    """What a session needs of its socket (Starlette's WebSocket adapts to it)."""
-
-    async def send_frame(self, frame: bytes) -> None: ...
-
-    async def close(self, code: int, reason: str) -> None: ...
 
 
 # Fetches inbox frames after a seq: returns (frames in order, seq of the last one).
@@ -68,6 +60,13 @@ class Session:
     def send(self, frame: bytes) -> None:
         if self.closed:
             return
+        if not self.queue and self._writer is not None and self.transport.writable():
+            try:  # fast path: an idle socket takes the frame now, no task switch
+                self.transport.write_now((frame,))
+                return
+            except ConnectionError:
+                self.closed = True
+                return
         self.queue.append(frame)
         self.queued_bytes += len(frame)
         if self.queued_bytes > self.max_queue_bytes:
@@ -128,9 +127,16 @@ class Session:
                     await wake.wait()
                 if self.closed and self.close_code is not None:
                     return
-                frame = queue.popleft()
-                self.queued_bytes -= len(frame)
-                await self.transport.send_frame(frame)
+                if self.transport.direct:
+                    await self.transport.wait_writable()
+                    batch = list(queue)
+                    queue.clear()
+                    self.queued_bytes = 0
+                    self.transport.write_now(batch)
+                else:
+                    frame = queue.popleft()
+                    self.queued_bytes -= len(frame)
+                    await self.transport.send_frame(frame)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the socket went away under us

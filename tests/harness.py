@@ -1,0 +1,173 @@
+"""Running real hubs for tests: in this process (uvicorn on a free port, same event
+loop, injectable settings) or as separate `kongjian serve` processes (multi-node,
+restarts, signals)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from hub.app import create_app
+from hub.client import Client, register
+from hub.config import Settings
+from tests.redis_server import free_port
+
+PASSWORD = "password123"
+
+
+class InProcessHub:
+    """A hub app served by uvicorn inside the test's event loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = create_app(settings)
+        self.server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    @property
+    def node(self) -> Any:
+        return self.app.state.node
+
+    async def start(self) -> InProcessHub:
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.settings.port, log_level="warning",
+            ws="websockets-sansio", ws_max_size=self.settings.max_frame_bytes,
+            ws_ping_interval=None, ws_ping_timeout=None, ws_per_message_deflate=False,
+            lifespan="on", access_log=False,
+        )
+        self.server = uvicorn.Server(config)
+        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._task = asyncio.create_task(self.server.serve())
+        async with asyncio.timeout(10):
+            while not self.server.started:
+                if self._task.done():
+                    self._task.result()
+                await asyncio.sleep(0.01)  # uvicorn offers no startup event to await
+        return self
+
+    async def stop(self) -> None:
+        if self.server is not None and self._task is not None:
+            await self.node.drain()
+            self.server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._task, 15)
+
+
+class HubProcess:
+    """`python -m hub serve` in a child process, for restarts, signals and many nodes."""
+
+    def __init__(self, *, port: int | None = None, redis_url: str | None = None,
+                 data: str | Path = "none", extra: list[str] | None = None,
+                 env: dict[str, str] | None = None, node_id: str | None = None) -> None:
+        self.port = port or free_port()
+        self.args = [sys.executable, "-m", "hub", "serve", "--port", str(self.port),
+                     "--data", str(data), *(extra or [])]
+        if redis_url:
+            self.args += ["--redis", redis_url]
+        if node_id:
+            self.args += ["--node-id", node_id]
+        self.env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
+        self.proc: subprocess.Popen[str] | None = None
+        self.output: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> HubProcess:
+        self.proc = subprocess.Popen(self.args, env=self.env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hub exited {self.proc.returncode}: {self.read_output()}")
+            try:
+                if httpx.get(self.url + "/api/health", timeout=0.5).status_code in (200, 503):
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)  # polling a child process's port: no event to wait on
+        raise RuntimeError(f"hub on {self.port} did not come up: {self.read_output()}")
+
+    def read_output(self) -> str:
+        if self.proc is not None and self.proc.stdout is not None and self.proc.poll() is not None:
+            self.output.append(self.proc.stdout.read())
+        return "".join(self.output)
+
+    def signal(self, sig: int) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        code = self.proc.wait(20)
+        self.read_output()
+        return code
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.signal(signal.SIGTERM)
+
+
+_names = itertools.count(1)
+
+
+class Users:
+    """Registers users with unique names and opens connected clients for them."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.clients: list[Client] = []
+
+    async def new(self, prefix: str = "u", *, connect: bool = True, url: str | None = None
+                  ) -> Client:
+        name = f"{prefix}{next(_names)}_{os.getpid() % 1000}"[:20]
+        reg = await register(url or self.url, name, PASSWORD)
+        client = Client(url or self.url, reg["token"], name=name)
+        if connect:
+            client = await Client.connect(url or self.url, reg["token"], name=name)
+        client.name = name
+        self.clients.append(client)
+        return client
+
+    async def tab(self, of: Client, url: str | None = None, **kw: Any) -> Client:
+        """Another connection (tab) of the same user."""
+        client = await Client.connect(url or self.url, of.token, name=of.name, **kw)
+        self.clients.append(client)
+        return client
+
+    async def close(self) -> None:
+        for client in self.clients:
+            with contextlib.suppress(Exception):
+                await client.close()
+
+
+async def befriend(a: Client, b: Client) -> None:
+    """Make a and b friends; returns once both saw `friend.added`."""
+    assert b.name is not None and a.name is not None
+    await a.call("friend.request", {"to": b.name})
+    await b.next_event("friend.request")
+    await b.call("friend.accept", {"from": a.name})
+    await a.next_event("friend.added")
+    await b.next_event("friend.added")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    """Poll an external condition (a process, a port) until true; tests of our own frames
+    wait on the frames themselves instead."""
+    async with asyncio.timeout(timeout):
+        while not await check():  # noqa: ASYNC110 - no event exists for another process
+            await asyncio.sleep(0.02)
