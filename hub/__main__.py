@@ -14,6 +14,7 @@ import os
 import re
 import socket
 import sys
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -77,7 +78,9 @@ class RedactTokens(logging.Filter):
 
 
 def _redact(text: str) -> str:
-    return re.sub(r"token=[^&\s\"]+", "token=<redacted>", text)
+    """Hide session tokens in logged URLs and passwords in Redis URLs."""
+    text = re.sub(r"token=[^&\s\"]+", "token=<redacted>", text)
+    return re.sub(r"(rediss?://[^:/@\s]*:)[^@\s]+@", r"\1***@", text)
 
 
 class DrainingServer(uvicorn.Server):
@@ -89,6 +92,15 @@ class DrainingServer(uvicorn.Server):
         if node is not None:
             await node.drain()
         await super().shutdown(sockets)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        # uvicorn (>= 0.29) re-raises a captured signal once `serve` returns, so the
+        # process would die by SIGTERM (exit -15) right after draining cleanly. We have
+        # shut down gracefully: forget the signal and let `serve` exit 0.
+        captured = getattr(self, "_captured_signals", None)
+        if isinstance(captured, list):
+            captured.clear()
 
 
 def serve(settings: Settings) -> int:
@@ -102,11 +114,13 @@ def serve(settings: Settings) -> int:
 
             if settings.data_file.exists():
                 check_database(settings.data_file).close()
-    except (CorruptData, ValueError) as exc:
+        if settings.redis_url:
+            _check_redis(settings.redis_url)
+    except (CorruptData, ValueError, ConnectionError) as exc:
         print(f"kongjian: {exc}", file=sys.stderr)
         return 2
     where = "in memory only (--data none)" if settings.data is None else str(settings.data_file)
-    engine = f"redis at {settings.redis_url}" if settings.redis_url else "memory"
+    engine = f"redis at {_redact(settings.redis_url)}" if settings.redis_url else "memory"
     print(f"Kongjian 空间 serving http://{settings.host}:{settings.port}/", flush=True)
     print(f"  engine: {engine}", flush=True)
     if settings.engine == "memory":
@@ -126,6 +140,19 @@ def serve(settings: Settings) -> int:
         print(f"kongjian: {exc}", file=sys.stderr)
         return 2
     return 0 if server.started or server.should_exit else 1
+
+
+def _check_redis(url: str) -> None:
+    """Fail fast, with a message, when the Redis engine's server cannot be reached."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise ConnectionError(f"cannot reach Redis at {_redact(url)}: {exc}") from None
+    finally:
+        client.close()
 
 
 def main(argv: list[str] | None = None) -> int:

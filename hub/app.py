@@ -12,7 +12,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub import engines, web
+from hub import engines, producers, web
+from hub.admin import ADMIN_ROUTES
 from hub.clock import Clock, SystemClock
 from hub.config import Settings
 from hub.gateway import websocket_endpoint
@@ -58,6 +59,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         app.state.node = node
         app.state.ops = default_registry()
         await node.start()
+        if engine == "redis":
+            from hub.channels.ingress import IngressConsumer
+
+            node.add_service(IngressConsumer(  # type: ignore[arg-type]
+                node, broker, settings.ingress_claim_idle))
         try:
             yield
         finally:
@@ -69,8 +75,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/api/login", web.login, methods=["POST"]),
         Route("/api/logout", web.logout, methods=["POST"]),
         Route("/api/ops/{op:path}", web.op_route, methods=["POST"]),
+        Route("/api/server/publish", producers.publish_route, methods=["POST"]),
         Route("/api/health", web.health),
         Route("/metrics", web.metrics),
+        *ADMIN_ROUTES,
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),
               name="static"),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 MAX_FRAME_CEILING = 1 << 20  # DESIGN §4: a frame limit is never set above 1 MiB
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvicorn's names
 
 
 def default_data_dir() -> Path:
@@ -45,6 +46,7 @@ class Settings:
     ops_burst: int = 60
     allowed_origins: tuple[str, ...] = ()
     presence_grace: float = 2.0
+    ingress_claim_idle: float = 5.0  # seconds before another node takes an unacked entry
     session_days: int = 30
     static_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "static")
@@ -55,6 +57,27 @@ class Settings:
             raise ValueError(f"max_frame_bytes must be from 1024 to {MAX_FRAME_CEILING}")
         if self.inbox_retention < 10:
             raise ValueError("inbox_retention must be at least 10")
+        # Values that would silently break the node: a 0 heartbeat spins the CPU, an idle
+        # timeout within one heartbeat closes clients that answer every heartbeat, a 0
+        # rate or burst refuses every op, a 0-day session expires as it is made.
+        if not 0 <= self.port <= 65535:
+            raise ValueError("port must be from 0 to 65535")
+        if self.max_queue_bytes < 1024:
+            raise ValueError("max_queue_bytes must be at least 1024")
+        if not self.heartbeat_interval > 0:
+            raise ValueError("heartbeat_interval must be more than 0 seconds")
+        if not self.idle_timeout > self.heartbeat_interval:
+            raise ValueError("idle_timeout must be longer than heartbeat_interval")
+        if not self.ops_per_second > 0:
+            raise ValueError("ops_per_second must be more than 0")
+        if self.ops_burst < 1:
+            raise ValueError("ops_burst must be at least 1")
+        if not self.presence_grace >= 0:
+            raise ValueError("presence_grace must not be negative")
+        if self.session_days < 1:
+            raise ValueError("session_days must be at least 1")
+        if self.log_level.lower() not in LOG_LEVELS:
+            raise ValueError(f"log_level must be one of: {', '.join(LOG_LEVELS)}")
 
     @property
     def engine(self) -> str:
@@ -75,7 +98,10 @@ class Settings:
         for f in fields(cls):
             raw = env.get(f"KJ_{f.name.upper()}")
             if raw is not None:
-                values[f.name] = parse_value(f.name, raw)
+                try:
+                    values[f.name] = parse_value(f.name, raw)
+                except ValueError as exc:  # name the variable (or flag) that was wrong
+                    raise ValueError(f"KJ_{f.name.upper()}: {exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -90,9 +116,16 @@ def parse_value(name: str, raw: str) -> Any:
         return tuple(o.strip() for o in raw.split(",") if o.strip())
     if name in ("port", "inbox_retention", "max_frame_bytes", "max_queue_bytes", "ops_burst",
                 "session_days"):
-        return int(raw)
-    if name in ("heartbeat_interval", "idle_timeout", "ops_per_second", "presence_grace"):
-        return float(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{name} must be an integer, not {raw!r}") from None
+    if name in ("heartbeat_interval", "idle_timeout", "ops_per_second", "presence_grace",
+                "ingress_claim_idle"):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{name} must be a number, not {raw!r}") from None
     if name in ("redis_url", "server_key"):
         return raw or None
     return raw

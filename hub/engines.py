@@ -32,23 +32,16 @@ def build(settings: Settings) -> tuple[Store, Broker, str]:
 
 
 def _redis(settings: Settings) -> tuple[Any, Any]:
-    import redis.asyncio as aioredis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
     from hub.channels.keys import Keys
     from hub.channels.redis import RedisBroker
+    from hub.channels.redis_support import connect
     from hub.store.redis import RedisStore
 
-    client = aioredis.Redis.from_url(
-        settings.redis_url or "",
-        socket_timeout=2.0,
-        socket_connect_timeout=1.0,
-        retry=Retry(NoBackoff(), 1),
-        health_check_interval=10,
-        max_connections=64,
-    )
+    client = connect(settings.redis_url or "")
     keys = Keys(settings.key_prefix)
     store = RedisStore(client, keys)
     broker = RedisBroker(client, keys, settings.node_id, settings.inbox_retention)
+    # One client, one link state: the broker's heartbeat and reconnects keep the
+    # store's health current too, even while no op touches the store.
+    store.link = broker.link
     return store, broker

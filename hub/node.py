@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Protocol
 
 from hub.channels.base import Broker
 from hub.channels.registry import LocalRegistry
@@ -25,10 +25,18 @@ from hub.protocol import (
     make_event_id,
     seq_of,
 )
-from hub.session import Session
+from hub.session import HistoryLost, Session
 from hub.store.base import Store
 
 log = logging.getLogger("hub.node")
+
+
+class Service(Protocol):
+    """A background part of the node (the Redis ingress consumer), stopped with it."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class Node:
@@ -44,11 +52,16 @@ class Node:
                                       grace=settings.presence_grace)
         self.draining = False
         self._heartbeat: asyncio.Task[None] | None = None
+        self.services: list[Service] = []
 
     async def start(self) -> None:
         await self.store.start()
         await self.broker.start(self.registry.fan_out, self._resync)
         self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="heartbeat")
+
+    def add_service(self, service: Service) -> None:
+        service.start()
+        self.services.append(service)
 
     async def publish(self, event: str, data: Any, audience: Collection[str]) -> None:
         """Write `event` into every inbox of `audience` and deliver it live."""
@@ -62,7 +75,7 @@ class Node:
     async def catch_up(self, session: Session, after_seq: int) -> tuple[list[bytes], int]:
         replay = await self.broker.replay(session.user, make_event_id(session.epoch, after_seq))
         if replay.gap:
-            raise RuntimeError("inbox history was lost; the client must resume")
+            raise HistoryLost(f"inbox of {session.user} no longer holds seq {after_seq + 1}")
         return replay.frames, replay.head.seq if not replay.frames else _last_seq(replay.frames)
 
     def _resync(self) -> None:
@@ -98,6 +111,8 @@ class Node:
     async def close(self) -> None:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
+        for service in self.services:
+            await service.stop()
         if not self.draining:
             await self.drain()
         await self.registry.flush_leaving()

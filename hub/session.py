@@ -21,6 +21,14 @@ from hub.transport import Transport
 log = logging.getLogger("hub.session")
 
 
+class HistoryLost(Exception):
+    """The inbox no longer holds what this connection missed: only a resume can tell
+    the client (with `gap`)."""
+
+
+# Retry delays of a failed catch-up (None: give up, close, and let the client resume).
+CATCH_UP_RETRIES: tuple[float | None, ...] = (0.1, 0.3, 1.0, 2.0, None)
+
 # Fetches inbox frames after a seq: returns (frames in order, seq of the last one).
 CatchUp = Callable[["Session", int], Awaitable[tuple[list[bytes], int]]]
 
@@ -52,12 +60,17 @@ class Session:
         self._idle = asyncio.Event()  # set while the writer has nothing to write
         self._writer: asyncio.Task[None] | None = None
         self._catching_up: asyncio.Task[None] | None = None
+        self._closer: asyncio.Task[None] | None = None  # the close `close_soon` started
+        # Bytes of replayed frames (resume, catch-up) still queued. They are bounded by
+        # the inbox's retention, not by `max_queue_bytes`: a replay larger than the
+        # queue bound must not cut off the very resume that is meant to repair a gap.
+        self._credit = 0
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write_loop(), name=f"writer:{self.user}")
 
     # enqueueing (never awaits)
-    def send(self, frame: bytes) -> None:
+    def send(self, frame: bytes, *, replayed: bool = False) -> None:
         if self.closed:
             return
         if not self.queue and self._writer is not None and self.transport.writable():
@@ -69,7 +82,9 @@ class Session:
                 return
         self.queue.append(frame)
         self.queued_bytes += len(frame)
-        if self.queued_bytes > self.max_queue_bytes:
+        if replayed:
+            self._credit += len(frame)
+        elif self.queued_bytes > self.max_queue_bytes + self._credit:
             self.on_overflow()
             self.close_soon(CloseCode.TOO_SLOW, "reader too slow")
             return
@@ -98,18 +113,23 @@ class Session:
             self._catching_up = asyncio.create_task(self._resync(), name=f"resync:{self.user}")
 
     async def _resync(self) -> None:
-        try:
-            frames, last = await self.catch_up(self, self.last_seq)
-        except Exception as exc:  # broker unreachable: let the client resume later
-            log.warning("catch-up for %s failed: %s", self.user, exc)
-            self.close_soon(CloseCode.INTERNAL, "could not catch up; resume")
+        for delay in CATCH_UP_RETRIES:
+            try:
+                frames, last = await self.catch_up(self, self.last_seq)
+            except Exception as exc:
+                log.warning("catch-up for %s failed: %s", self.user, exc)
+                if delay is None or isinstance(exc, HistoryLost):
+                    break
+                await asyncio.sleep(delay)  # the broker is coming back: try again soon
+                continue
+            self.go_live(frames, max(last, self.last_seq))
             return
-        self.go_live(frames, max(last, self.last_seq))
+        self.close_soon(CloseCode.INTERNAL, "could not catch up; resume")
 
     def go_live(self, frames: list[bytes], last_seq: int) -> None:
         """Send replayed `frames` (ending at `last_seq`), then what arrived meanwhile."""
         for frame in frames:
-            self.send(frame)
+            self.send(frame, replayed=True)
         self.last_seq = last_seq
         buffered, self._buffer = self._buffer or [], None
         buffered.sort(key=lambda item: item[0])
@@ -131,11 +151,12 @@ class Session:
                     await self.transport.wait_writable()
                     batch = list(queue)
                     queue.clear()
-                    self.queued_bytes = 0
+                    self.queued_bytes = self._credit = 0
                     self.transport.write_now(batch)
                 else:
                     frame = queue.popleft()
                     self.queued_bytes -= len(frame)
+                    self._credit = min(self._credit, self.queued_bytes)
                     await self.transport.send_frame(frame)
         except asyncio.CancelledError:
             raise
@@ -150,15 +171,30 @@ class Session:
         self.closed = True
         self.close_code = code
         self.queue.clear()
-        self.queued_bytes = 0
+        self.queued_bytes = self._credit = 0
         self._wake.set()
-        asyncio.get_running_loop().create_task(self._close(code, reason))
+        self._closer = asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def close(self, code: int, reason: str = "") -> None:
         if not self.closed:
             self.closed = True
             self.close_code = code
             await self._close(code, reason)
+
+    async def finish(self) -> None:
+        """The connection is over (the endpoint returns): let a close that `close_soon`
+        started put its close frame on the wire — the server closes the transport as
+        soon as the endpoint returns, and the peer would see 1006 instead of the code —
+        then stop the writer and any catch-up. Without this a session whose peer went
+        away keeps its writer task, parked on `_wake`, for the life of the process."""
+        self.closed = True
+        closer = self._closer
+        if closer is not None and closer is not asyncio.current_task():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(closer)
+        for task in (self._writer, self._catching_up):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
 
     async def _close(self, code: int, reason: str) -> None:
         for task in (self._writer, self._catching_up):

@@ -22,3 +22,6 @@ def redis_server() -> Iterator[RedisServer]:
 def key_prefix() -> str:
     """A fresh prefix per test, so tests sharing the server never see each other's keys."""
     return f"kjt{uuid.uuid4().hex[:10]}"
+
+
+pytest_plugins = ["pytester"]  # tests/plugin drives sample test files through pytest

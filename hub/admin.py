@@ -1,0 +1,177 @@
+"""Admin HTTP API, guarded by the server key: bulk seeding for load tests.
+
+`POST /api/admin/seed` with `Authorization: Bearer <server key>` and a body
+
+    {"users": ["lt1_0", ...], "password": "...", "display_name"?: str,
+     "friendships": [["lt1_0", "lt1_7"], ...]}
+
+creates the accounts and friendships straight through `node.store` — no events, no
+friend requests — and answers
+
+    {"created": n, "existing": [names], "tokens": {name: token},
+     "friendships": {"added": n, "existing": n, "unknown": [[a, b], ...]}}
+
+The password is hashed ONCE per request and that one salted hash is stored for every
+account the request creates (so seeded accounts share a salt: fine for throwaway load
+test users, never for real ones). Each created account gets a session, made exactly as
+`POST /api/login` makes one, whose token is returned. Names that already exist are
+reported in `existing` (no token, nothing changed); a friendship naming an unknown user
+is reported in `unknown`. Neither is fatal.
+
+Without a configured server key (`--server-key` / `KJ_SERVER_KEY`) the API is off and
+every call is refused with 401, as is a wrong or missing key. A malformed body is 400;
+at most `MAX_USERS` users and `MAX_FRIENDSHIPS` pairs per request (batch bigger seeds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub import auth, validate
+from hub.errors import EngineUnavailable, ErrorCode, OpError, bad_request, too_large
+from hub.models import UserRecord
+from hub.node import Node
+
+MAX_BODY = 8 * 1024 * 1024
+MAX_USERS = 10_000
+MAX_FRIENDSHIPS = 200_000
+CONCURRENCY = 64  # store calls in flight at once (a Redis store pipelines them)
+
+T = TypeVar("T")
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def _refuse(message: str) -> Response:
+    return _json({"code": ErrorCode.UNAUTHENTICATED.value, "message": message}, 401)
+
+
+def key_ok(node: Node, header: str) -> bool:
+    """True when `header` is `Bearer <the configured server key>` (constant time)."""
+    key = node.settings.server_key
+    if not key or not header.lower().startswith("bearer "):
+        return False
+    return hmac.compare_digest(header[7:].strip().encode(), key.encode())
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise too_large(f"request body over {MAX_BODY} bytes; send smaller batches")
+    try:
+        data = orjson.loads(raw or b"{}")
+    except orjson.JSONDecodeError:
+        raise bad_request("body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise bad_request("body must be a JSON object")
+    return data
+
+
+def _name(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not validate.USERNAME_RE.fullmatch(value):
+        raise bad_request(f"{where} = {str(value)[:40]!r} is not a valid username "
+                          "([a-z0-9_]{3,20})")
+    return value
+
+
+def parse_seed(data: dict[str, Any]) -> tuple[list[str], str, str | None, list[tuple[str, str]]]:
+    """Validate a seed body: (users, password, display_name, friendships)."""
+    users = data.get("users", [])
+    if not isinstance(users, list):
+        raise bad_request("'users' must be a list of usernames")
+    if len(users) > MAX_USERS:
+        raise too_large(f"at most {MAX_USERS} users per request")
+    names = [_name(u, f"users[{i}]") for i, u in enumerate(users)]
+    password = ""
+    if names:
+        password = validate.text(data, "password", auth.MAX_PASSWORD, min_len=auth.MIN_PASSWORD)
+    display = data.get("display_name")
+    if display is not None:
+        display = validate.optional_text(data, "display_name", 30).strip() or None
+    pairs = data.get("friendships", [])
+    if not isinstance(pairs, list):
+        raise bad_request("'friendships' must be a list of [user, user] pairs")
+    if len(pairs) > MAX_FRIENDSHIPS:
+        raise too_large(f"at most {MAX_FRIENDSHIPS} friendships per request")
+    friendships: list[tuple[str, str]] = []
+    for pair in pairs:
+        if (not isinstance(pair, list) or len(pair) != 2
+                or not all(isinstance(u, str) for u in pair)):
+            raise bad_request("each friendship must be a [user, user] pair of usernames")
+        a, b = _name(pair[0], "friendships[][0]"), _name(pair[1], "friendships[][1]")
+        if a == b:
+            raise bad_request(f"'{a}' cannot befriend themselves")
+        friendships.append((a, b))
+    return list(dict.fromkeys(names)), password, display, friendships
+
+
+async def _bounded(calls: list[Callable[[], Awaitable[T]]]) -> list[T]:
+    """Run the calls at most CONCURRENCY at a time, results in order."""
+    results: list[T] = []
+    for start in range(0, len(calls), CONCURRENCY):
+        results += await asyncio.gather(*(c() for c in calls[start:start + CONCURRENCY]))
+    return results
+
+
+async def seed(node: Node, names: list[str], password: str, display: str | None,
+               friendships: list[tuple[str, str]]) -> dict[str, Any]:
+    store, now = node.store, node.clock.now_ms()
+    tokens: dict[str, str] = {}
+    existing: list[str] = []
+    if names:
+        password_hash = await asyncio.to_thread(auth.hash_password, password)  # once
+        records = [UserRecord(username=n, display_name=display or n,
+                              password_hash=password_hash, created=now, signature="",
+                              head_portrait="cat", skin="classic", music="none", points=0)
+                   for n in names]
+        created = await _bounded([functools.partial(store.create_user, r) for r in records])
+        fresh = [n for n, ok in zip(names, created, strict=True) if ok]
+        existing = [n for n, ok in zip(names, created, strict=True) if not ok]
+        expires = now + node.settings.session_days * 86_400_000
+        tokens = {n: auth.new_token() for n in fresh}
+        await _bounded([functools.partial(store.create_session, auth.token_hash(t), n, expires)
+                        for n, t in tokens.items()])
+    added = already = 0
+    unknown: list[list[str]] = []
+    if friendships:
+        known = await store.get_users({u for pair in friendships for u in pair})
+        good = [(a, b) for a, b in friendships if a in known and b in known]
+        unknown = [[a, b] for a, b in friendships if a not in known or b not in known]
+        done = await _bounded([functools.partial(store.add_friendship, a, b) for a, b in good])
+        added = sum(1 for ok in done if ok)
+        already = len(done) - added
+    return {"created": len(tokens), "existing": existing, "tokens": tokens,
+            "friendships": {"added": added, "existing": already, "unknown": unknown}}
+
+
+async def seed_route(request: Request) -> Response:
+    node: Node = request.app.state.node
+    if not key_ok(node, request.headers.get("authorization", "")):
+        if not node.settings.server_key:
+            return _refuse("the admin API is off: start the hub with --server-key")
+        return _refuse("wrong or missing server key")
+    try:
+        names, password, display, friendships = parse_seed(await _body(request))
+        result = await seed(node, names, password, display, friendships)
+    except OpError as exc:
+        return _json(exc.as_dict(), exc.http_status)
+    except EngineUnavailable as exc:
+        return _json(OpError(ErrorCode.UNAVAILABLE, f"storage unavailable ({exc})").as_dict(),
+                     503)
+    return _json(result)
+
+
+ADMIN_ROUTES: list[Route] = [
+    Route("/api/admin/seed", seed_route, methods=["POST"]),
+]

@@ -1,0 +1,163 @@
+"""Every Redis key and channel name Kongjian uses, formatted in one place (pure).
+
+`Keys(prefix)` owns the layout described in docs/redis.md ("Redis contract v1"); no
+other module builds a key by hand. A configurable prefix (default ``kj``) isolates
+deployments and tests sharing one Redis. Nothing here does I/O.
+
+Cluster layout: everything that belongs to one user lives under the hash tag
+``{u:<username>}`` (inbox stream, live channel, inbox meta, presence, account, friends,
+requests, timelines, gifts, guestbook, visitors, daily points), so every script that
+touches one user's keys stays on one shard. A mood's own keys share ``{m:<id>}``. The few
+keys that are global (id counters, username index, node registry, sessions, comments)
+are touched by single-key commands only. docs/redis.md lists the multi-key operations
+that would need changes to run on Redis Cluster.
+"""
+
+from __future__ import annotations
+
+from hub.models import Visibility
+
+DEFAULT_PREFIX = "kj"
+CONTRACT_VERSION = 1
+INGRESS_GROUP = "kj-hub"
+
+
+def _checked(name: str, what: str) -> str:
+    if not name or "{" in name or "}" in name:
+        raise ValueError(f"{what} {name!r} cannot be used in a Redis key")
+    return name
+
+
+class Keys:
+    """Formats keys and channels under `prefix`; see docs/redis.md for each one's type."""
+
+    __slots__ = ("_live_head", "_live_tail", "prefix")
+
+    def __init__(self, prefix: str = DEFAULT_PREFIX) -> None:
+        if not prefix or any(c in prefix for c in "{} \t\r\n"):
+            raise ValueError(f"key prefix {prefix!r} must be non-empty, without braces or spaces")
+        self.prefix = prefix
+        self._live_head = f"{prefix}:{{u:"
+        self._live_tail = "}:live"
+
+    def __repr__(self) -> str:
+        return f"Keys({self.prefix!r})"
+
+    # -- one user: all under the hash tag {u:<user>} --------------------------------
+    def user_tag(self, user: str) -> str:
+        return f"{self.prefix}:{{u:{_checked(user, 'username')}}}"
+
+    def inbox(self, user: str) -> str:
+        """Stream: the user's inbox, entry id ``<seq>-0``, one field ``frame``."""
+        return f"{self.user_tag(user)}:inbox"
+
+    def live(self, user: str) -> str:
+        """Pub/sub channel: the user's frames, published as they are appended."""
+        return f"{self.user_tag(user)}:live"
+
+    def meta(self, user: str) -> str:
+        """Hash: ``epoch`` (string) and ``seq`` (integer) of the inbox."""
+        return f"{self.user_tag(user)}:meta"
+
+    def conns(self, user: str) -> str:
+        """Hash: node id → number of the user's connections on that node."""
+        return f"{self.user_tag(user)}:conns"
+
+    def user(self, user: str) -> str:
+        """Hash: the account (`models.UserRecord`)."""
+        return f"{self.user_tag(user)}:user"
+
+    def friends(self, user: str) -> str:
+        """Set of usernames."""
+        return f"{self.user_tag(user)}:friends"
+
+    def requests_in(self, user: str) -> str:
+        """Set: usernames with a pending request to `user`."""
+        return f"{self.user_tag(user)}:req:in"
+
+    def requests_out(self, user: str) -> str:
+        """Set: usernames `user` has a pending request to."""
+        return f"{self.user_tag(user)}:req:out"
+
+    def moods(self, author: str, visibility: Visibility) -> str:
+        """Sorted set: ids of the author's moods of one visibility, score = id."""
+        return f"{self.user_tag(author)}:moods:{visibility}"
+
+    def gifts(self, user: str) -> str:
+        """Sorted set: gifts received, member = gift JSON, score = id."""
+        return f"{self.user_tag(user)}:gifts"
+
+    def guestbook(self, owner: str) -> str:
+        """Sorted set: guestbook entries, member = entry JSON, score = id."""
+        return f"{self.user_tag(owner)}:guestbook"
+
+    def visitors(self, owner: str) -> str:
+        """Sorted set: visitor → ts (ms) of their latest visit."""
+        return f"{self.user_tag(owner)}:visitors"
+
+    def points_day(self, user: str, day: int) -> str:
+        """Hash: action → points earned on UTC day `day` (expires after two days)."""
+        return f"{self.user_tag(user)}:points:{day}"
+
+    # -- one mood: under the hash tag {m:<id>} ---------------------------------------
+    def mood(self, mood_id: str) -> str:
+        """Hash: the mood (`models.Mood` without per-viewer fields)."""
+        return f"{self.prefix}:{{m:{_checked(mood_id, 'mood id')}}}:mood"
+
+    def comments(self, mood_id: str) -> str:
+        """Sorted set: comment ids of the mood, score = id."""
+        return f"{self.prefix}:{{m:{_checked(mood_id, 'mood id')}}}:comments"
+
+    def likes(self, mood_id: str) -> str:
+        """Set: usernames that like the mood."""
+        return f"{self.prefix}:{{m:{_checked(mood_id, 'mood id')}}}:likes"
+
+    # -- global -----------------------------------------------------------------------
+    def comment(self, comment_id: str) -> str:
+        """Hash: one comment (`models.Comment`)."""
+        return f"{self.prefix}:comment:{comment_id}"
+
+    def session(self, token_hash: str) -> str:
+        """Hash ``user``, ``expires`` (ms), with a TTL."""
+        return f"{self.prefix}:session:{token_hash}"
+
+    @property
+    def usernames(self) -> str:
+        """Sorted set: every username, score 0 (prefix search by ZRANGE BYLEX)."""
+        return f"{self.prefix}:usernames"
+
+    @property
+    def ids(self) -> str:
+        """Hash: id counters ``mood``, ``comment``, ``gift``, ``entry`` (HINCRBY)."""
+        return f"{self.prefix}:ids"
+
+    @property
+    def nodes(self) -> str:
+        """Sorted set: live hub node id → expiry (ms, Redis clock) of its heartbeat."""
+        return f"{self.prefix}:nodes"
+
+    @property
+    def ingress(self) -> str:
+        """Stream: events from external producers (fields ``event``, ``data``, and
+        ``to`` or ``friends_of``), read by every node through the consumer group
+        ``INGRESS_GROUP``."""
+        return f"{self.prefix}:ingress"
+
+    @property
+    def ingress_dead(self) -> str:
+        """Stream: ingress entries that could not be delivered, with ``reason`` and
+        ``entry`` (the original id) beside the original fields."""
+        return f"{self.prefix}:ingress:dead"
+
+    def node_channel(self, node_id: str) -> str:
+        """Pub/sub channel: control messages for one hub node (reserved; the node keeps
+        its live connection subscribed to it)."""
+        return f"{self.prefix}:node:{node_id}"
+
+    def user_of_live(self, channel: str | bytes) -> str | None:
+        """The username of a live channel name; None for any other channel."""
+        name = channel.decode() if isinstance(channel, bytes) else channel
+        if not (name.startswith(self._live_head) and name.endswith(self._live_tail)):
+            return None
+        user = name[len(self._live_head):-len(self._live_tail)]
+        return user or None

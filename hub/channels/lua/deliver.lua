@@ -1,0 +1,37 @@
+-- Append one event to the inbox of every recipient and publish it live.
+-- KEYS: for each recipient, its meta hash, inbox stream and live channel (3 keys each);
+--       then, for an ingress entry, the ingress stream.
+-- ARGV: event body (JSON object, shared), inbox retention, epoch for a new inbox;
+--       then, for an ingress entry, the consumer group and the entry id.
+-- Returns the new seq of each recipient, in KEYS order — or nil for an ingress entry that
+-- was already acknowledged: acking and delivering in one script is what makes ingress
+-- exactly-once even when a node dies between reading an entry and acking it.
+--
+-- The frame built here is byte-for-byte hub.protocol.frame_event(epoch..":"..seq, seq, body):
+-- the position travels in-band, and a node forwards the published bytes untouched.
+local body, retention, new_epoch = ARGV[1], ARGV[2], ARGV[3]
+local tail = string.sub(body, 2)
+local seqs = {}
+local n = #KEYS
+if n % 3 == 1 then
+  if redis.call('XACK', KEYS[n], ARGV[4], ARGV[5]) == 0 then
+    return false
+  end
+  n = n - 1
+end
+for i = 1, n, 3 do
+  local meta, inbox, live = KEYS[i], KEYS[i + 1], KEYS[i + 2]
+  local epoch = redis.call('HGET', meta, 'epoch')
+  if not epoch then
+    -- A new inbox, or one whose history was lost: whatever stream is left is of no epoch.
+    epoch = new_epoch
+    redis.call('DEL', inbox)
+    redis.call('HSET', meta, 'epoch', epoch, 'seq', 0)
+  end
+  local seq = redis.call('HINCRBY', meta, 'seq', 1)
+  local frame = '{"type":"event","id":"' .. epoch .. ':' .. seq .. '","seq":' .. seq .. ',' .. tail
+  redis.call('XADD', inbox, 'MAXLEN', '~', retention, seq .. '-0', 'frame', frame)
+  redis.call('PUBLISH', live, frame)
+  seqs[#seqs + 1] = seq
+end
+return seqs

@@ -1,0 +1,334 @@
+"""The Redis engine's broker: inboxes as capped streams, live delivery by pub/sub,
+presence across nodes. The keys and payloads are the Redis contract (docs/redis.md).
+
+* `deliver` is one EVALSHA of deliver.lua naming every recipient's meta, inbox and live
+  keys: one command, one round trip, whatever the audience size. The command is packed
+  here from cached per-user key fragments, so a large audience costs a `join`, not a
+  Python loop over redis-py's argument encoder.
+* Live frames arrive on one pub/sub connection per node (`redis_live`), re-established
+  with backoff when Redis goes away; every subscription is restored, then `on_resync`
+  makes each local connection catch up from its inbox, since frames published during
+  the outage were never seen.
+* Presence: each user's `conns` hash names the nodes holding them, and each node keeps
+  its heartbeat in the `nodes` sorted set, so a crashed node's users go offline once its
+  heartbeat expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import redis.exceptions as rex
+from redis.asyncio import Redis
+
+from hub.channels.base import FrameSink, InboxHead, Replay, ResyncHook
+from hub.channels.keys import Keys
+from hub.channels.redis_live import Endpoint, LiveConnection, LiveError, close_quietly, open_live
+from hub.channels.redis_support import (
+    Link,
+    LuaScript,
+    engine_call,
+    load_scripts,
+    text,
+)
+from hub.errors import EngineUnavailable
+from hub.protocol import make_event_id, parse_event_id
+
+log = logging.getLogger("hub.redis.broker")
+
+SCRIPTS = LuaScript.load_dir(Path(__file__).parent / "lua")
+NODE_TTL_MS = 15_000  # a node missing three heartbeats is considered gone
+BEAT_EVERY = 5.0
+SUBSCRIBE_TIMEOUT = 2.0
+MAX_KEY_CACHE = 200_000
+
+
+class RedisBroker:
+    def __init__(self, client: Redis, keys: Keys, node_id: str, retention: int) -> None:
+        self.client = client
+        self.keys = keys
+        self.node_id = node_id
+        self.retention = retention
+        self.link = Link()
+        kwargs = client.connection_pool.connection_kwargs
+        self.endpoint = Endpoint(
+            host=kwargs.get("host", "127.0.0.1"), port=int(kwargs.get("port", 6379)),
+            username=kwargs.get("username"), password=kwargs.get("password"),
+            tls="ssl" in str(client.connection_pool.connection_class).lower(),
+        )
+        self._sink: FrameSink | None = None
+        self._on_resync: ResyncHook = lambda: None
+        self._channels: dict[bytes, str] = {}  # live channel → user, while subscribed
+        self._live: LiveConnection | None = None
+        self._live_up = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._key_args: dict[str, bytes] = {}
+        self._deliver_head = _bulk(b"EVALSHA") + _bulk(SCRIPTS["deliver"].sha.encode())
+        self._retention_arg = _bulk(str(retention).encode())
+        self._closing = False
+
+    # lifecycle
+    async def start(self, sink: FrameSink, on_resync: ResyncHook) -> None:
+        self._sink = sink
+        self._on_resync = on_resync
+        await self._boot()
+        self._tasks = [
+            asyncio.create_task(self._keep_live(), name="redis-live"),
+            asyncio.create_task(self._heartbeat(), name="redis-node-beat"),
+        ]
+        try:
+            async with asyncio.timeout(SUBSCRIBE_TIMEOUT * 2):
+                await self._live_up.wait()
+        except TimeoutError:
+            log.warning("live feed not up yet; it keeps retrying")
+
+    @engine_call
+    async def _boot(self) -> None:
+        await load_scripts(self.client, list(SCRIPTS.values()))
+        await self._beat()
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await close_quietly(self._live)
+        with contextlib.suppress(*_QUIET):
+            await self.client.zrem(self.keys.nodes, self.node_id)
+        with contextlib.suppress(*_QUIET):
+            await self.client.aclose()
+            await self.client.connection_pool.disconnect()
+
+    def health(self) -> dict[str, Any]:
+        return {"redis": self.link.state, "error": self.link.error,
+                "listener": "up" if self._live_up.is_set() else "reconnecting",
+                "subscribed": len(self._channels)}
+
+    # inboxes
+    def _keys_of(self, user: str) -> bytes:
+        """The packed meta, inbox and live key arguments of `user`, cached."""
+        packed = self._key_args.get(user)
+        if packed is None:
+            if len(self._key_args) >= MAX_KEY_CACHE:
+                self._key_args.clear()
+            k = self.keys
+            packed = b"".join(_bulk(name.encode())
+                              for name in (k.meta(user), k.inbox(user), k.live(user)))
+            self._key_args[user] = packed
+        return packed
+
+    @engine_call
+    async def deliver(self, body: bytes, recipients: Collection[str]) -> None:
+        users = list(dict.fromkeys(recipients))
+        if not users:
+            return
+        nkeys = 3 * len(users)
+        command = b"".join((
+            b"*%d\r\n" % (nkeys + 6), self._deliver_head, _bulk(b"%d" % nkeys),
+            *map(self._keys_of, users),
+            _bulk(body), self._retention_arg, _bulk(new_epoch().encode()),
+        ))
+        await self._raw(command, "deliver")
+
+    @engine_call
+    async def deliver_ingress(self, body: bytes, recipients: Collection[str],
+                              stream: str, group: str, entry_id: str) -> bool:
+        """`deliver` and acknowledge ingress entry `entry_id` atomically; False when
+        another node already did."""
+        users = list(dict.fromkeys(recipients))
+        nkeys = 3 * len(users) + 1
+        command = b"".join((
+            b"*%d\r\n" % (nkeys + 8), self._deliver_head, _bulk(b"%d" % nkeys),
+            *map(self._keys_of, users), _bulk(stream.encode()),
+            _bulk(body), self._retention_arg, _bulk(new_epoch().encode()),
+            _bulk(group.encode()), _bulk(entry_id.encode()),
+        ))
+        return await self._raw(command, "deliver") is not None
+
+    async def _raw(self, command: bytes, script: str) -> Any:
+        """Send one packed EVALSHA; load the script and resend once on NOSCRIPT (a
+        refused call did not run, so nothing runs twice)."""
+        pool = self.client.connection_pool
+        conn = await pool.get_connection()
+        try:
+            for attempt in (1, 2):
+                await conn.send_packed_command(command)
+                try:
+                    return await conn.read_response()
+                except rex.NoScriptError:
+                    if attempt == 2:
+                        raise
+                    await self.client.script_load(SCRIPTS[script].source)
+        except BaseException:
+            await conn.disconnect()  # its reply stream may be mid-message
+            raise
+        finally:
+            await pool.release(conn)
+
+    @engine_call
+    async def head(self, user: str) -> InboxHead:
+        k = self.keys
+        epoch, seq = await SCRIPTS["head"](
+            self.client, [k.meta(user), k.inbox(user)], [new_epoch()])
+        return _head(text(epoch), int(seq))
+
+    @engine_call
+    async def replay(self, user: str, since: str) -> Replay:
+        k = self.keys
+        epoch, seq = await SCRIPTS["head"](
+            self.client, [k.meta(user), k.inbox(user)], [new_epoch()])
+        head = _head(text(epoch), int(seq))
+        parsed = parse_event_id(since)
+        if parsed is None or parsed[0] != head.epoch or parsed[1] > head.seq:
+            return Replay(head=head, gap=True)
+        after = parsed[1]
+        if after == head.seq:
+            return Replay(head=head)
+        entries = await self.client.xrange(k.inbox(user), f"({after}-0", "+")
+        frames = [fields[b"frame"] for _, fields in entries]
+        first = int(entries[0][0].split(b"-")[0]) if entries else head.seq + 1
+        # Frames appended after the head was read are left to live delivery (seq dedupe).
+        frames = frames[: max(0, head.seq - first + 1)]
+        return Replay(head=head, frames=frames, gap=first != after + 1)
+
+    # live feed
+    async def subscribe(self, user: str) -> None:
+        channel = self.keys.live(user).encode()
+        self._channels[channel] = user
+        live = self._live
+        if live is None or not self._live_up.is_set():
+            self._channels.pop(channel, None)
+            raise EngineUnavailable("redis live feed is reconnecting")
+        try:
+            async with asyncio.timeout(SUBSCRIBE_TIMEOUT):
+                await live.subscribe([channel])
+        except (TimeoutError, LiveError) as exc:
+            self._channels.pop(channel, None)
+            raise EngineUnavailable(f"redis subscribe failed: {exc}") from exc
+
+    async def unsubscribe(self, user: str) -> None:
+        channel = self.keys.live(user).encode()
+        if self._channels.pop(channel, None) is None:
+            return
+        live = self._live
+        if live is not None and self._live_up.is_set():
+            with contextlib.suppress(LiveError):
+                live.unsubscribe([channel])
+
+    def _on_message(self, channel: bytes, payload: bytes) -> None:
+        user = self._channels.get(channel)
+        if user is not None and self._sink is not None:
+            self._sink(user, payload)
+
+    async def _keep_live(self) -> None:
+        """Hold the live connection; after any loss, reconnect, restore every
+        subscription and make local connections catch up."""
+        delay, lost_before = 0.05, False
+        control = self.keys.node_channel(self.node_id).encode()
+        while not self._closing:
+            live: LiveConnection | None = None
+            try:
+                live = await open_live(self.endpoint, self._on_message, SUBSCRIBE_TIMEOUT)
+                async with asyncio.timeout(SUBSCRIBE_TIMEOUT * 4):
+                    await live.subscribe([control, *self._channels])
+                if lost_before:
+                    await self._until_serving()
+                self._live = live
+                self._live_up.set()
+                if lost_before:
+                    log.warning("live feed restored; %d channels resubscribed",
+                                len(self._channels))
+                    self._on_resync()
+                delay = 0.05
+                await live.lost
+                lost_before = True
+                log.warning("live feed lost; reconnecting")
+            except (OSError, TimeoutError, LiveError) as exc:
+                lost_before = True
+                log.warning("live feed: %s; retrying in %.2fs", exc, delay)
+            finally:
+                self._live_up.clear()
+                self._live = None
+                await close_quietly(live)
+            if not self._closing:
+                await asyncio.sleep(delay)  # reconnect backoff
+                delay = min(delay * 2, 1.0)
+
+    async def _until_serving(self) -> None:
+        """Wait until Redis answers data commands (a restarted Redis subscribes clients
+        while it is still loading its data), so catching up does not fail at once."""
+        delay = 0.05
+        while True:
+            try:
+                await self.client.exists(self.keys.nodes)
+                await self._beat()
+                return
+            except (EngineUnavailable, *_QUIET) as exc:
+                log.info("redis not serving yet: %s", exc)
+            await asyncio.sleep(delay)  # polling: Redis announces no "loaded" event
+            delay = min(delay * 2, 1.0)
+
+    # presence
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(BEAT_EVERY)
+            try:
+                await self._beat()
+            except (EngineUnavailable, *_QUIET) as exc:
+                log.warning("node heartbeat failed: %s", exc)
+
+    @engine_call
+    async def _beat(self) -> None:
+        await SCRIPTS["node_beat"](self.client, [self.keys.nodes],
+                                    [self.node_id, NODE_TTL_MS])
+
+    @engine_call
+    async def signal(self, frame: bytes, users: Collection[str]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for user in users:
+            pipe.publish(self.keys.live(user), frame)
+        await pipe.execute()
+
+    @engine_call
+    async def connected(self, user: str) -> bool:
+        others = await SCRIPTS["presence"](
+            self.client, [self.keys.conns(user), self.keys.nodes], [self.node_id, "1"])
+        return int(others) == 0
+
+    @engine_call
+    async def disconnected(self, user: str) -> bool:
+        others = await SCRIPTS["presence"](
+            self.client, [self.keys.conns(user), self.keys.nodes], [self.node_id, "0"])
+        return int(others) == 0
+
+    @engine_call
+    async def online(self, users: Collection[str]) -> set[str]:
+        names = list(users)
+        if not names:
+            return set()
+        flags = await SCRIPTS["online"](
+            self.client, [self.keys.nodes, *map(self.keys.conns, names)], [])
+        return {name for name, flag in zip(names, flags, strict=True) if int(flag)}
+
+
+_QUIET: tuple[type[BaseException], ...] = (rex.RedisError, OSError, TimeoutError)
+
+
+def new_epoch() -> str:
+    return secrets.token_hex(4)
+
+
+def _bulk(raw: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(raw), raw)
+
+
+def _head(epoch: str, seq: int) -> InboxHead:
+    return InboxHead(epoch=epoch, seq=seq, last_id=make_event_id(epoch, seq) if seq else "")

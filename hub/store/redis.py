@@ -1,0 +1,344 @@
+"""The Redis engine's store: the `Store` protocol on Redis, with the SQLite store's
+behaviour operation for operation (shapes, ordering, ids, atomicity).
+
+Layout (every key from `channels.keys.Keys`): an account is a hash, friends and pending
+requests are sets, all under the user's hash tag; a mood is a hash with a comments
+sorted set and a likes set under the mood's tag, and its id sits in the author's
+`moods:<visibility>` sorted set (score = id); a comment is a global hash; gifts and
+guestbook entries are JSON members of the recipient's sorted sets (score = id); visits
+a sorted set visitor → ts; daily points a hash per day that expires two days later;
+sessions a hash with a TTL at their expiry. Ids are `HINCRBY` counters in one hash, so
+they are decimal strings that grow with creation.
+
+Atomicity, and round trips (RTT) per operation:
+
+* one Lua script: `create_user` (+ the index ZADD in the same pipeline), `update_user`,
+  `like`, `unlike`, `add_points` — 1 RTT each;
+* MULTI/EXEC: `add_request`, `remove_request`, `add_friendship`, `remove_friendship`,
+  `add_visit` (ZSCORE then ZADD), `create_session` — 1 RTT each;
+* id, then write: `add_mood` (HINCRBY; MULTI HSET + ZADD), `add_comment` (HINCRBY; a
+  script storing it only while the mood exists), `add_gift` / `add_entry` (HINCRBY;
+  ZADD) — 2 RTT; the global id counter is only ever touched alone;
+* `delete_mood`: read author, visibility and comment ids; then one script naming every
+  key it deletes, which refuses (and is retried) if a comment arrived in between — 2 RTT;
+* reads are one command each. Those over many keys are small read-only scripts rather
+  than pipelines, because parsing one reply costs this process far less than parsing
+  one per key (pure-Python RESP parser): `timeline` merges every source's newest ids
+  inside Redis (one script: `limit` ids come back, not `limit` per source), then reads
+  the mood hashes (`hmgets`) — 2 RTT; `comments` (counts and latest ids; then `hmgets`)
+  — 2 RTT; `likes`, `get_users` — 1 RTT.
+
+Two deliberate differences from SQLite, which has no foreign keys: a `like` of a mood
+that does not exist (deleted meanwhile) changes nothing and answers (False, 0), and a
+comment added to a mood that no longer exists is not stored — as if it was deleted
+with the mood — so no orphan keys outlive a mood.
+
+Redis Cluster notes — operations whose keys span hash slots (fine on one Redis, where
+every script names all its keys in KEYS; on Cluster each needs splitting):
+
+* `add_request`, `remove_request`, `add_friendship`, `remove_friendship`: MULTI over
+  two users' tags (`{u:a}`, `{u:b}`);
+* `add_mood`: MULTI over the mood's tag and the author's (`{m:id}`, `{u:author}`);
+* `add_comment`: script over the mood's tag and the global comment hash;
+* `delete_mood`: script over the mood's tag, the author's tag and the comment hashes;
+* read scripts over many users' or moods' keys: `timeline` (moods sets of every
+  source), `hmgets` (mood, comment and account hashes), `comments`, `likes` — on
+  Cluster, the same commands as per-key pipelines split by node;
+* `create_user`: a script on the account plus ZADD on the global username index, two
+  single-slot commands in one pipeline — already Cluster-safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Collection, Sequence
+from typing import Any, cast
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from hub.channels.keys import Keys
+from hub.channels.redis_support import Batch, engine_call, load_scripts
+from hub.channels.redis_support import text as as_text
+from hub.errors import EngineUnavailable
+from hub.models import Comment, Mood, UserRecord, Visibility
+from hub.store.redis_social import SCRIPTS, RedisSocial, strs
+
+USER_FIELDS = ("username", "display_name", "password_hash", "created", "signature",
+               "head_portrait", "skin", "music", "points")
+MOOD_FIELDS = ("author", "text", "visibility", "tag", "ts")
+COMMENT_FIELDS = ("mood_id", "author", "text", "reply_to", "ts")
+TIMELINE_RETRIES = 3  # a mood deleted between the two reads of `timeline` is refetched
+DELETE_RETRIES = 20  # comments arriving while `delete_mood` reads them
+
+
+class RedisStore(RedisSocial):
+    def __init__(self, client: Redis, keys: Keys) -> None:
+        super().__init__(client, keys)
+        self.probe: asyncio.Task[None] | None = None  # see `health`
+
+    @engine_call
+    async def start(self) -> None:
+        await self.client.ping()
+        await load_scripts(self.client, list(SCRIPTS.values()))
+
+    async def close(self) -> None:
+        """Closes nothing: the client is shared with the broker, which closes it."""
+        if self.probe is not None:
+            self.probe.cancel()
+
+    def health(self) -> dict[str, Any]:
+        """The outcome of the last command. While that was a failure, asking also
+        PINGs Redis in the background, so the answer recovers without other traffic."""
+        if not self.link.up and (self.probe is None or self.probe.done()):
+            with contextlib.suppress(RuntimeError):  # no running loop: nothing to probe
+                self.probe = asyncio.get_running_loop().create_task(
+                    self._probe(), name="redis-store-probe")
+        return {"engine": "redis", "redis": self.link.state, "error": self.link.error}
+
+    async def _probe(self) -> None:
+        with contextlib.suppress(EngineUnavailable, RedisError):
+            await self._ping()
+
+    @engine_call
+    async def _ping(self) -> None:
+        await self.client.ping()
+
+    # accounts and sessions
+    @engine_call
+    async def create_user(self, user: UserRecord) -> bool:
+        name = user["username"]
+        fields = [x for pair in user.items() for x in pair]
+        batch = Batch()
+        batch.script(SCRIPTS["create_user"], [self.keys.user(name)], fields)
+        batch.command("ZADD", self.keys.usernames, 0, name)  # a no-op when taken
+        created, _ = await batch.run(self.client)
+        return int(created) == 1
+
+    @engine_call
+    async def get_user(self, username: str) -> UserRecord | None:
+        key = self._user_key(username)
+        return None if key is None else _user(await self.client.hgetall(key))
+
+    @engine_call
+    async def get_users(self, usernames: Collection[str]) -> dict[str, UserRecord]:
+        keys = [k for n in set(usernames) if (k := self._user_key(n)) is not None]
+        if not keys:
+            return {}
+        found = {}
+        for values in await SCRIPTS["hmgets"](self.client, keys, USER_FIELDS):
+            if values[0] is not None:
+                record = _user(dict(zip(USER_FIELDS, values, strict=True)))
+                assert record is not None
+                found[record["username"]] = record
+        return found
+
+    @engine_call
+    async def update_user(self, username: str, fields: dict[str, str]) -> UserRecord | None:
+        key = self._user_key(username)
+        if key is None:
+            return None
+        args = [x for pair in fields.items() for x in pair]
+        return _user(await SCRIPTS["update_user"](self.client, [key], args))
+
+    @engine_call
+    async def search_users(self, prefix: str, limit: int) -> list[str]:
+        if limit == 0:
+            return []
+        # SQLite's LIKE folds ASCII case only; usernames are lowercase ASCII.
+        low = "".join(c.lower() if "A" <= c <= "Z" else c for c in prefix).encode()
+        lo, hi = (b"[" + low, b"[" + low + b"\xff") if low else (b"-", b"+")
+        names = await self.client.zrangebylex(
+            self.keys.usernames, lo, hi, start=0, num=limit if limit > 0 else -1)
+        return [as_text(n) for n in names]
+
+    @engine_call
+    async def create_session(self, token_hash: str, username: str, expires_ms: int) -> None:
+        key = self.keys.session(token_hash)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hset(key, mapping={"user": username, "expires": expires_ms})
+        pipe.pexpireat(key, expires_ms)
+        await pipe.execute()
+
+    @engine_call
+    async def session_user(self, token_hash: str, now_ms: int) -> str | None:
+        user, expires = await self.client.hmget(self.keys.session(token_hash),
+                                                ["user", "expires"])
+        if user is None or expires is None or int(expires) <= now_ms:
+            return None
+        return as_text(user)
+
+    @engine_call
+    async def delete_session(self, token_hash: str) -> None:
+        await self.client.delete(self.keys.session(token_hash))
+
+    def _user_key(self, username: str) -> str | None:
+        """The account's key, None for a name no account can have (SQLite: not found)."""
+        try:
+            return self.keys.user(username)
+        except ValueError:
+            return None
+
+    # moods
+    @engine_call
+    async def add_mood(
+        self, author: str, text: str, visibility: Visibility, tag: str, ts: int
+    ) -> Mood:
+        k = self.keys
+        mid = str(await self.client.hincrby(k.ids, "mood", 1))
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hset(k.mood(mid), mapping={"author": author, "text": text,
+                                        "visibility": visibility, "tag": tag, "ts": ts})
+        pipe.zadd(k.moods(author, visibility), {mid: int(mid)})
+        await pipe.execute()
+        return Mood(id=mid, author=author, text=text, visibility=visibility, tag=tag, ts=ts)
+
+    @engine_call
+    async def get_mood(self, mood_id: str) -> Mood | None:
+        mid = _id(mood_id)
+        return _mood(mid, await self.client.hmget(self.keys.mood(mid), MOOD_FIELDS))
+
+    @engine_call
+    async def delete_mood(self, mood_id: str) -> bool:
+        mid, k = _id(mood_id), self.keys
+        for _ in range(DELETE_RETRIES):
+            pipe = self.client.pipeline(transaction=False)
+            pipe.hmget(k.mood(mid), ["author", "visibility"])
+            pipe.zrange(k.comments(mid), 0, -1)
+            (author, visibility), cids = await pipe.execute()
+            if author is None or visibility is None:
+                return False
+            names = [as_text(c) for c in cids]
+            keys = [k.mood(mid), k.comments(mid), k.likes(mid),
+                    k.moods(as_text(author), cast(Visibility, as_text(visibility))),
+                    *map(k.comment, names)]
+            done = int(await SCRIPTS["delete_mood"](self.client, keys, [mid, *names]))
+            if done >= 0:
+                return done == 1
+        raise RuntimeError(f"mood {mid} kept gaining comments while being deleted")
+
+    @engine_call
+    async def timeline(
+        self, sources: Sequence[tuple[str, Visibility]], before: str | None, limit: int
+    ) -> list[Mood]:
+        pairs = list(dict.fromkeys(sources))
+        if not pairs or limit == 0:
+            return []
+        top = f"({int(before)}" if before is not None else "+inf"
+        k = self.keys
+        sets = [k.moods(author, visibility) for author, visibility in pairs]
+        for _ in range(TIMELINE_RETRIES):
+            newest = [str(i) for i in await SCRIPTS["timeline"](self.client, sets, [top, limit])]
+            if not newest:
+                return []
+            moods = await self._moods(newest)
+            if all(moods):
+                break  # else a mood was deleted between the reads: read again
+        return [m for m in moods if m is not None]
+
+    async def _moods(self, ids: list[str]) -> list[Mood | None]:
+        replies = await SCRIPTS["hmgets"](self.client, [*map(self.keys.mood, ids)], MOOD_FIELDS)
+        return [_mood(mid, reply) for mid, reply in zip(ids, replies, strict=True)]
+
+    # comments
+    @engine_call
+    async def add_comment(
+        self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int
+    ) -> Comment:
+        mid, k = _id(mood_id), self.keys
+        cid = str(await self.client.hincrby(k.ids, "comment", 1))
+        fields = ["mood_id", mid, "author", author, "text", text,
+                  "reply_to", "" if reply_to is None else _id(reply_to), "ts", ts]
+        await SCRIPTS["add_comment"](
+            self.client, [k.mood(mid), k.comments(mid), k.comment(cid)], [cid, *fields])
+        return Comment(id=cid, mood_id=mood_id, author=author, text=text, reply_to=reply_to,
+                       ts=ts)
+
+    @engine_call
+    async def get_comment(self, comment_id: str) -> Comment | None:
+        cid = _id(comment_id)
+        return _comment(cid, await self.client.hmget(self.keys.comment(cid), COMMENT_FIELDS))
+
+    @engine_call
+    async def comments(
+        self, mood_ids: Collection[str], per_mood: int
+    ) -> dict[str, tuple[list[Comment], int]]:
+        ids = list(dict.fromkeys(_id(m) for m in mood_ids))
+        result: dict[str, tuple[list[Comment], int]] = {m: ([], 0) for m in ids}
+        if not ids or per_mood <= 0:
+            return result
+        k = self.keys
+        replies = await SCRIPTS["comments"](self.client, [*map(k.comments, ids)], [per_mood])
+        recent = {mid: [as_text(c) for c in reversed(replies[2 * i + 1])]
+                  for i, mid in enumerate(ids)}
+        wanted = [cid for cids in recent.values() for cid in cids]
+        if not wanted:
+            return result
+        hashes = await SCRIPTS["hmgets"](self.client, [*map(k.comment, wanted)],
+                                         COMMENT_FIELDS)
+        found = dict(zip(wanted, hashes, strict=True))
+        for i, mid in enumerate(ids):
+            total = int(replies[2 * i])
+            if total:
+                items = [c for cid in recent[mid]
+                         if (c := _comment(cid, found[cid])) is not None]
+                result[mid] = (items, total)
+        return result
+
+    # likes
+    @engine_call
+    async def like(self, mood_id: str, user: str) -> tuple[bool, int]:
+        mid = _id(mood_id)
+        added, count = await SCRIPTS["like"](
+            self.client, [self.keys.mood(mid), self.keys.likes(mid)], [user])
+        return int(added) == 1, int(count)
+
+    @engine_call
+    async def unlike(self, mood_id: str, user: str) -> tuple[bool, int]:
+        removed, count = await SCRIPTS["unlike"](
+            self.client, [self.keys.likes(_id(mood_id))], [user])
+        return int(removed) == 1, int(count)
+
+    @engine_call
+    async def likes(self, mood_ids: Collection[str], viewer: str) -> dict[str, tuple[int, bool]]:
+        ids = list(dict.fromkeys(_id(m) for m in mood_ids))
+        if not ids:
+            return {}
+        replies = await SCRIPTS["likes"](self.client, [*map(self.keys.likes, ids)], [viewer])
+        return {mid: (int(replies[2 * i]), bool(replies[2 * i + 1]))
+                for i, mid in enumerate(ids)}
+
+
+def _id(value: str) -> str:
+    """An id as SQLite would key it: the decimal form of its integer value."""
+    return str(int(value))
+
+
+def _user(reply: Any) -> UserRecord | None:
+    if not reply:
+        return None
+    f = strs(reply)
+    return UserRecord(
+        username=f["username"], display_name=f["display_name"],
+        password_hash=f["password_hash"], created=int(f["created"]),
+        signature=f["signature"], head_portrait=f["head_portrait"], skin=f["skin"],
+        music=f["music"], points=int(f.get("points") or 0),
+    )
+
+
+def _mood(mid: str, reply: list[Any]) -> Mood | None:
+    author, text, visibility, tag, ts = reply
+    if author is None:
+        return None
+    return Mood(id=mid, author=as_text(author), text=as_text(text),
+                visibility=cast(Visibility, as_text(visibility)), tag=as_text(tag),
+                ts=int(ts))
+
+
+def _comment(cid: str, reply: list[Any]) -> Comment | None:
+    mood_id, author, text, reply_to, ts = reply
+    if mood_id is None:
+        return None
+    return Comment(id=cid, mood_id=as_text(mood_id), author=as_text(author),
+                   text=as_text(text), reply_to=as_text(reply_to) or None, ts=int(ts))

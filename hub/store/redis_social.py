@@ -1,0 +1,173 @@
+"""The social half of the Redis store — friends and requests, gifts, the guestbook,
+visits and level points — and what both halves share: the Lua scripts and the small
+decoders from Redis replies (bytes) to the records of `hub.models`.
+
+`store.redis.RedisStore` inherits from `RedisSocial`; the behaviour is documented there
+and is the SQLite store's, operation for operation. Keys come from `channels.keys.Keys`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+import orjson
+from redis.asyncio import Redis
+
+from hub.channels.keys import Keys
+from hub.channels.redis_support import Link, LuaScript, engine_call
+from hub.channels.redis_support import text as as_text
+from hub.clock import DAY_MS
+from hub.models import Entry, Gift, Visit
+
+SCRIPTS = LuaScript.load_dir(Path(__file__).parent / "lua")
+POINTS_DAY_TTL = 2 * 86_400  # seconds a day's points hash outlives its last grant
+
+
+class RedisSocial:
+    def __init__(self, client: Redis, keys: Keys) -> None:
+        self.client = client
+        self.keys = keys
+        self.link = Link()
+
+    # friends
+    @engine_call
+    async def friends(self, user: str) -> set[str]:
+        return {as_text(m) for m in await self.client.smembers(self.keys.friends(user))}
+
+    @engine_call
+    async def add_request(self, frm: str, to: str) -> bool:
+        k = self.keys
+        pipe = self.client.pipeline(transaction=True)
+        pipe.sadd(k.requests_out(frm), to)
+        pipe.sadd(k.requests_in(to), frm)
+        added, _ = await pipe.execute()
+        return int(added) == 1
+
+    @engine_call
+    async def remove_request(self, frm: str, to: str) -> bool:
+        k = self.keys
+        pipe = self.client.pipeline(transaction=True)
+        pipe.srem(k.requests_out(frm), to)
+        pipe.srem(k.requests_in(to), frm)
+        removed, _ = await pipe.execute()
+        return int(removed) == 1
+
+    @engine_call
+    async def requests(self, user: str) -> tuple[list[str], list[str]]:
+        k = self.keys
+        pipe = self.client.pipeline(transaction=False)
+        pipe.smembers(k.requests_in(user))
+        pipe.smembers(k.requests_out(user))
+        incoming, outgoing = await pipe.execute()
+        return sorted(map(as_text, incoming)), sorted(map(as_text, outgoing))
+
+    @engine_call
+    async def add_friendship(self, a: str, b: str) -> bool:
+        k = self.keys
+        pipe = self.client.pipeline(transaction=True)
+        pipe.srem(k.requests_out(a), b)
+        pipe.srem(k.requests_in(b), a)
+        pipe.srem(k.requests_out(b), a)
+        pipe.srem(k.requests_in(a), b)
+        pipe.sadd(k.friends(a), b)
+        pipe.sadd(k.friends(b), a)
+        results = await pipe.execute()
+        return int(results[4]) + int(results[5]) > 0
+
+    @engine_call
+    async def remove_friendship(self, a: str, b: str) -> bool:
+        k = self.keys
+        pipe = self.client.pipeline(transaction=True)
+        pipe.srem(k.friends(a), b)
+        pipe.srem(k.friends(b), a)
+        first, second = await pipe.execute()
+        return int(first) + int(second) > 0
+
+    # gifts, guestbook, visits
+    @engine_call
+    async def add_gift(
+        self, frm: str, to: str, gift: str, name: str, animation: str, message: str, ts: int
+    ) -> Gift:
+        gid = str(await self.client.hincrby(self.keys.ids, "gift", 1))
+        record: Gift = {"id": gid, "from": frm, "to": to, "gift": gift, "name": name,
+                        "animation": animation, "message": message, "ts": ts}
+        await self.client.zadd(self.keys.gifts(to), {orjson.dumps(record): int(gid)})
+        return record
+
+    @engine_call
+    async def gifts(self, to: str, limit: int) -> list[Gift]:
+        if limit == 0:
+            return []
+        members = await self.client.zrevrange(self.keys.gifts(to), 0, _stop(limit))
+        return [orjson.loads(cast(bytes, m)) for m in members]
+
+    @engine_call
+    async def add_entry(self, owner: str, author: str, text: str, ts: int) -> Entry:
+        eid = str(await self.client.hincrby(self.keys.ids, "entry", 1))
+        entry = Entry(id=eid, owner=owner, author=author, text=text, ts=ts)
+        await self.client.zadd(self.keys.guestbook(owner), {orjson.dumps(entry): int(eid)})
+        return entry
+
+    @engine_call
+    async def entries(self, owner: str, limit: int) -> list[Entry]:
+        if limit == 0:
+            return []
+        members = await self.client.zrevrange(self.keys.guestbook(owner), 0, _stop(limit))
+        return [orjson.loads(cast(bytes, m)) for m in members]
+
+    @engine_call
+    async def add_visit(self, owner: str, visitor: str, ts: int) -> bool:
+        key = self.keys.visitors(owner)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.zscore(key, visitor)
+        pipe.zadd(key, {visitor: ts})
+        previous, _ = await pipe.execute()
+        return previous is None or int(previous) // DAY_MS != ts // DAY_MS
+
+    @engine_call
+    async def visitors(self, owner: str, limit: int) -> list[Visit]:
+        """Newest first, ties by name; one round trip unless a tie straddles `limit`."""
+        if limit == 0:
+            return []
+        key = self.keys.visitors(owner)
+        if limit < 0:
+            return _visits(await self.client.zrevrange(key, 0, -1, withscores=True))
+        # One extra member shows whether the last place is shared with a visitor beyond
+        # it (ZREVRANGE breaks ties by name descending; the SQLite order is ascending).
+        rows = _visits(await self.client.zrevrange(key, 0, limit, withscores=True))
+        if len(rows) <= limit or rows[limit - 1]["ts"] != rows[limit]["ts"]:
+            return rows[:limit]
+        edge = rows[limit - 1]["ts"]
+        tied = await self.client.zrangebyscore(key, edge, edge)
+        above = [v for v in rows if v["ts"] > edge]
+        return (above + [Visit(user=as_text(m), ts=edge) for m in tied])[:limit]
+
+    # levels
+    @engine_call
+    async def add_points(
+        self, user: str, action: str, day: int, points: int, cap: int
+    ) -> tuple[int, int]:
+        k = self.keys
+        before, after = await SCRIPTS["add_points"](
+            self.client, [k.user(user), k.points_day(user, day)],
+            [action, points, cap, POINTS_DAY_TTL])
+        return int(before), int(after)
+
+
+def _stop(limit: int) -> int:
+    """The inclusive ZRANGE stop index of SQL's `LIMIT limit` (negative: no limit)."""
+    return limit - 1 if limit > 0 else -1
+
+
+def _visits(rows: Any) -> list[Visit]:
+    visits = [Visit(user=as_text(m), ts=int(score)) for m, score in rows]
+    visits.sort(key=lambda v: (-v["ts"], v["user"]))
+    return visits
+
+
+def strs(reply: Any) -> dict[str, str]:
+    """A HGETALL reply (or a flat field/value list from a script) as a str dict."""
+    if isinstance(reply, list):
+        reply = dict(zip(reply[::2], reply[1::2], strict=True))
+    return {as_text(k): as_text(v) for k, v in reply.items()}

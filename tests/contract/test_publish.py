@@ -1,0 +1,91 @@
+"""External producers over HTTP: `POST /api/server/publish` on both engines."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import httpx
+import pytest
+
+from hub.config import Settings
+from tests.harness import InProcessHub, Users, befriend
+
+KEY = "server-key-for-tests"
+
+
+@pytest.fixture
+def hub_settings(hub_settings: Settings) -> Settings:
+    return dataclasses.replace(hub_settings, server_key=KEY)
+
+
+async def publish(hub: InProcessHub, body: object, key: str | None = KEY) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    async with httpx.AsyncClient() as http:
+        return await http.post(hub.url + "/api/server/publish", json=body, headers=headers)
+
+
+async def test_friends_of_reaches_exactly_the_friends(hub: InProcessHub, users: Users) -> None:
+    ann, bob, cat, dan = [await users.new(n) for n in ("ann", "bob", "cat", "dan")]
+    await befriend(ann, bob)
+    await befriend(ann, cat)
+    response = await publish(hub, {"event": "notice", "friends_of": ann.name,
+                                   "data": {"text": "维护通知"}})
+    assert response.status_code == 200
+    assert response.json() == {"event": "x.notice", "recipients": 2}
+    for friend in (bob, cat):
+        event = await friend.next_event("x.notice")
+        assert event.data == {"text": "维护通知"} and event.seq > 0
+    marker = await publish(hub, {"event": "x.marker", "to": [ann.name, dan.name]})
+    assert marker.json()["recipients"] == 2
+    await ann.next_event("x.marker")
+    await dan.next_event("x.marker")
+    await ann.expect_no_event("x.notice", within=0)  # the marker came after: no notice
+    await dan.expect_no_event("x.notice", within=0)
+
+
+async def test_events_are_namespaced_and_resumable(hub: InProcessHub, users: Users) -> None:
+    ann = await users.new("ann")
+    first = await publish(hub, {"event": "mood", "to": [ann.name], "data": {"fake": True}})
+    assert first.json()["event"] == "x.mood"  # can never impersonate a built-in event
+    event = await ann.next_event("x.mood")
+    resumed = await users.tab(ann, since=f"{ann.hello['epoch']}:0")
+    replayed = await resumed.next_event()
+    assert (replayed.event, replayed.id) == ("x.mood", event.id)
+
+
+@pytest.mark.parametrize("key", [None, "wrong"])
+async def test_missing_or_wrong_key_is_401(hub: InProcessHub, users: Users,
+                                           key: str | None) -> None:
+    ann = await users.new("ann")
+    response = await publish(hub, {"event": "notice", "to": [ann.name]}, key=key)
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+    await publish(hub, {"event": "marker", "to": [ann.name]})
+    assert (await ann.next_event()).event == "x.marker"  # nothing came before it
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    ({"event": "Bad Name!", "to": ["x"]}, 400),
+    ({"event": "notice"}, 400),
+    ({"event": "notice", "to": "ann"}, 400),
+    ({"event": "notice", "to": [], "friends_of": "ann"}, 400),
+    ({"event": "notice", "to": ["nobody_here"]}, 404),
+    ({"event": "notice", "friends_of": "nobody_here"}, 404),
+    ({"event": "notice", "to": ["x"], "data": [1, 2]}, 400),
+    ({"event": "notice", "to": ["x"], "data": {"t": "x" * 20_000}}, 413),
+])
+async def test_bad_requests_are_refused_clearly(hub: InProcessHub, body: object,
+                                                status: int) -> None:
+    response = await publish(hub, body)
+    assert response.status_code == status
+    assert response.json()["message"]
+
+
+async def test_publishing_is_off_without_a_server_key(hub_settings: Settings) -> None:
+    hub = await InProcessHub(dataclasses.replace(hub_settings, server_key=None)).start()
+    try:
+        response = await publish(hub, {"event": "notice", "to": ["x"]})
+        assert response.status_code == 401
+        assert "--server-key" in response.json()["message"]
+    finally:
+        await hub.stop()

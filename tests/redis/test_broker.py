@@ -1,0 +1,200 @@
+"""RedisBroker against a real redis-server: inbox framing, resume, live feed, presence
+across nodes, one command per fan-out, and recovery after Redis goes away."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from hub.channels.keys import Keys
+from hub.channels.redis import RedisBroker
+from hub.channels.redis_support import connect
+from hub.errors import EngineUnavailable
+from hub.protocol import encode_event_body, frame_event, seq_of
+from tests.harness import eventually
+from tests.redis_server import RedisServer
+
+
+class Received:
+    """A FrameSink that lets a test wait for frames."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[str, bytes]] = []
+        self._changed = asyncio.Event()
+        self.resyncs = 0
+        self.resynced = asyncio.Event()
+
+    def __call__(self, user: str, frame: bytes) -> None:
+        self.frames.append((user, frame))
+        self._changed.set()
+
+    def on_resync(self) -> None:
+        self.resyncs += 1
+        self.resynced.set()
+
+    async def wait_for(self, n: int, timeout: float = 5.0) -> list[tuple[str, bytes]]:
+        async with asyncio.timeout(timeout):
+            while len(self.frames) < n:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.frames
+
+
+BrokerFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def make_broker(redis_server: RedisServer, key_prefix: str
+                      ) -> AsyncIterator[BrokerFactory]:
+    made: list[RedisBroker] = []
+
+    async def make(node: str = "n1", retention: int = 1000,
+                   sink: Received | None = None) -> tuple[RedisBroker, Received]:
+        sink = sink or Received()
+        broker = RedisBroker(connect(redis_server.url), Keys(key_prefix), node, retention)
+        await broker.start(sink, sink.on_resync)
+        made.append(broker)
+        return broker, sink
+
+    yield make
+    for broker in made:
+        await broker.close()
+
+
+def body(n: int) -> bytes:
+    return encode_event_body("mood", 1_700_000_000_000 + n, {"mood": {"id": str(n)}})
+
+
+async def test_frames_are_protocol_frames_with_contiguous_seq(make_broker: BrokerFactory
+                                                              ) -> None:
+    broker, sink = await make_broker()
+    for user in ("ann", "bob"):
+        await broker.subscribe(user)
+    for n in range(1, 4):
+        await broker.deliver(body(n), ["ann", "bob"] if n != 2 else ["bob"])
+    frames = await sink.wait_for(5)
+    ann = [f for u, f in frames if u == "ann"]
+    bob = [f for u, f in frames if u == "bob"]
+    ann_head, bob_head = await broker.head("ann"), await broker.head("bob")
+    assert ann == [frame_event(f"{ann_head.epoch}:1", 1, body(1)),
+                   frame_event(f"{ann_head.epoch}:2", 2, body(3))]
+    assert [seq_of(f) for f in bob] == [1, 2, 3]
+    assert bob[1] == frame_event(f"{bob_head.epoch}:2", 2, body(2))
+    assert (ann_head.seq, ann_head.last_id) == (2, f"{ann_head.epoch}:2")
+
+
+async def test_empty_inbox_has_a_stable_epoch(make_broker: BrokerFactory) -> None:
+    broker, _ = await make_broker()
+    first, again = await broker.head("carol"), await broker.head("carol")
+    assert first.seq == 0 and first.last_id == "" and first.epoch == again.epoch
+    await broker.deliver(body(1), ["carol"])
+    assert (await broker.head("carol")).epoch == first.epoch
+
+
+async def test_replay_after_an_id_and_gaps(make_broker: BrokerFactory) -> None:
+    broker, _ = await make_broker(retention=10)
+    for n in range(1, 51):
+        await broker.deliver(body(n), ["dan"])
+    head = await broker.head("dan")
+    recent = await broker.replay("dan", f"{head.epoch}:45")
+    assert [seq_of(f) for f in recent.frames] == [46, 47, 48, 49, 50] and not recent.gap
+    assert (await broker.replay("dan", head.last_id)).frames == []
+    old = await broker.replay("dan", f"{head.epoch}:1")
+    assert old.gap and old.frames and seq_of(old.frames[-1]) == 50
+    assert len(old.frames) >= 10  # at least the retained count survives trimming
+    for since in ("otherepoch:3", "garbage", f"{head.epoch}:999"):
+        other = await broker.replay("dan", since)
+        assert other.gap and other.frames == []
+
+
+async def test_unsubscribed_users_get_nothing(make_broker: BrokerFactory) -> None:
+    broker, sink = await make_broker()
+    await broker.subscribe("erin")
+    await broker.subscribe("fay")
+    await broker.unsubscribe("erin")
+    await broker.deliver(body(1), ["erin", "fay"])
+    frames = await sink.wait_for(1)
+    assert [u for u, _ in frames] == ["fay"]
+    await broker.deliver(body(2), ["fay"])  # a marker after anything erin could get
+    assert [u for u, _ in await sink.wait_for(2)] == ["fay", "fay"]
+
+
+async def test_one_command_per_fan_out_whatever_the_audience(
+        make_broker: BrokerFactory, redis_server: RedisServer) -> None:
+    broker, _ = await make_broker()
+    audience = [f"user{i}" for i in range(500)]
+    await broker.deliver(body(0), audience)  # scripts loaded, inboxes created
+    client = connect(redis_server.url)
+    try:
+        before = await client.info("commandstats")
+        for n in range(1, 11):
+            await broker.deliver(body(n), audience)
+        after = await client.info("commandstats")
+    finally:
+        await client.aclose()
+    assert after["cmdstat_evalsha"]["calls"] - before["cmdstat_evalsha"]["calls"] == 10
+    assert (await broker.head("user499")).seq == 11
+
+
+async def test_presence_spans_nodes_and_ignores_dead_ones(
+        make_broker: BrokerFactory, redis_server: RedisServer, key_prefix: str) -> None:
+    one, _ = await make_broker("node-1")
+    two, _ = await make_broker("node-2")
+    assert await one.connected("gus") is True
+    assert await two.connected("gus") is False  # already online through node-1
+    assert await one.online(["gus", "hal"]) == {"gus"}
+    assert await one.disconnected("gus") is False  # node-2 still holds gus
+    assert await two.disconnected("gus") is True
+    assert await two.online(["gus"]) == set()
+    keys, client = Keys(key_prefix), connect(redis_server.url)
+    try:  # a node that crashed long ago still lists gus, but its heartbeat expired
+        await client.zadd(keys.nodes, {"crashed": 1})
+        await client.hset(keys.conns("gus"), "crashed", 1)
+    finally:
+        await client.aclose()
+    assert await one.online(["gus"]) == set()
+    assert await one.connected("gus") is True
+
+
+async def test_signal_reaches_subscribed_users_without_seq(make_broker: BrokerFactory) -> None:
+    broker, sink = await make_broker()
+    await broker.subscribe("ida")
+    await broker.signal(b'{"type":"presence","data":{}}', ["ida", "nobody"])
+    (user, frame), = await sink.wait_for(1)
+    assert user == "ida" and seq_of(frame) is None
+
+
+async def test_outage_answers_unavailable_then_live_feed_recovers(key_prefix: str) -> None:
+    server = RedisServer()  # its own server: this test stops it
+    server.start()
+    sink = Received()
+    broker = RedisBroker(connect(server.url), Keys(key_prefix), "n1", 1000)
+    try:
+        await broker.start(sink, sink.on_resync)
+        await broker.subscribe("jo")
+        server.stop()
+        async with asyncio.timeout(10):
+            with pytest.raises(EngineUnavailable):
+                await broker.deliver(body(1), ["jo"])
+        assert broker.health()["redis"] == "down"
+        await eventually(lambda: _async(broker.health()["listener"] == "reconnecting"))
+        with pytest.raises(EngineUnavailable):
+            await broker.subscribe("kim")
+        server.start()
+        async with asyncio.timeout(10):
+            await sink.resynced.wait()
+        assert broker.health()["listener"] == "up"
+        await broker.deliver(body(2), ["jo"])  # scripts reloaded after the restart
+        (user, frame), = await sink.wait_for(1)
+        assert user == "jo" and seq_of(frame) == 1
+        assert broker.health()["redis"] == "up"
+    finally:
+        await broker.close()
+        server.cleanup()
+
+
+async def _async(value: bool) -> bool:
+    return value
