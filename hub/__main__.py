@@ -32,7 +32,7 @@ SERVE_FLAGS: dict[str, tuple[str, str]] = {
     "--redis": ("redis_url", "redis://host:port/db — use the Redis engine (default: memory)"),
     "--data": ("data", "memory engine data directory, or 'none' for pure memory "
                        "(default ~/.local/share/kongjian)"),
-    "--secret": ("secret", "server secret (default: random per process)"),
+    "--secret": ("secret", "keys password hashes (a pepper): keep it stable (default: none)"),
     "--server-key": ("server_key", "key for server-to-server APIs (default: unset, refused)"),
     "--node-id": ("node_id", "this node's id in health and presence (default host-pid)"),
     "--key-prefix": ("key_prefix", "Redis key prefix (default kj)"),
@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run a hub node")
     for flag, (name, help_text) in SERVE_FLAGS.items():
         serve.add_argument(flag, dest=name, help=f"{help_text} [KJ_{name.upper()}]")
+    from hub.loadtest import cli as loadtest_cli
+
+    loadtest_cli.add_parser(sub)
     return parser
 
 
@@ -164,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kongjian: {exc}", file=sys.stderr)
             return 2
         return serve(settings)
+    if args.command == "loadtest":
+        from hub.loadtest.cli import run as loadtest
+
+        return loadtest(args)
     return 2
 
 

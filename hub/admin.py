@@ -130,7 +130,8 @@ async def seed(node: Node, names: list[str], password: str, display: str | None,
     tokens: dict[str, str] = {}
     existing: list[str] = []
     if names:
-        password_hash = await asyncio.to_thread(auth.hash_password, password)  # once
+        password_hash = await asyncio.to_thread(  # once
+            functools.partial(auth.hash_password, password, pepper=node.settings.secret))
         records = [UserRecord(username=n, display_name=display or n,
                               password_hash=password_hash, created=now, signature="",
                               head_portrait="cat", skin="classic", music="none", points=0)

@@ -7,6 +7,11 @@
 Replies resolve the `call` that sent them; events and presence frames are buffered
 until read, so a test never races the socket. `reconnect=True` resumes from the last
 event id after a dropped connection. Nothing in here sleeps to wait for a frame.
+
+Two options serve the load tester (hub/loadtest): `on_event=callback` is the lightweight
+mode — each event goes to the callback as it arrives instead of being buffered (and
+presence frames are dropped), so a long run keeps no history; `local_addr=(ip, 0)`
+binds the socket's source address (to spread many connections over 127.0.0.2, …).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import httpx
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 RESUMABLE_CLOSES = {1001, 1006, 1009, 1011, 1012, 4408, 4429}
 
@@ -92,8 +97,12 @@ async def login(url: str, username: str, password: str) -> dict[str, Any]:
 
 class Client:
     def __init__(self, url: str, token: str | None, *, reconnect: bool = False,
-                 headers: dict[str, str] | None = None, name: str | None = None) -> None:
+                 headers: dict[str, str] | None = None, name: str | None = None,
+                 on_event: Callable[[Event], None] | None = None,
+                 local_addr: tuple[str, int] | None = None) -> None:
         self.url = ws_url(url)
+        self.on_event = on_event  # lightweight mode: events to the callback, unbuffered
+        self.local_addr = local_addr
         self.token = token
         self.reconnect = reconnect
         self.headers = headers or {}
@@ -117,8 +126,11 @@ class Client:
     @classmethod
     async def connect(cls, url: str, token: str | None = None, *, since: str | None = None,
                       reconnect: bool = False, headers: dict[str, str] | None = None,
-                      name: str | None = None, timeout: float = 10.0) -> Client:
-        client = cls(url, token, reconnect=reconnect, headers=headers, name=name)
+                      name: str | None = None, timeout: float = 10.0,
+                      on_event: Callable[[Event], None] | None = None,
+                      local_addr: tuple[str, int] | None = None) -> Client:
+        client = cls(url, token, reconnect=reconnect, headers=headers, name=name,
+                     on_event=on_event, local_addr=local_addr)
         client.last_id = since
         await client._open(timeout)
         return client
@@ -129,13 +141,17 @@ class Client:
         return self.url + ("?" + urlencode(query) if query else "")
 
     async def _open(self, timeout: float) -> None:
+        extra: dict[str, Any] = {"local_addr": self.local_addr} if self.local_addr else {}
         ws = await connect(self._target(), additional_headers=self.headers,
-                           open_timeout=timeout, max_size=None, compression=None)
+                           open_timeout=timeout, max_size=None, compression=None, **extra)
         try:
             first = await asyncio.wait_for(ws.recv(), timeout)
         except ConnectionClosed as exc:
             code = exc.rcvd.code if exc.rcvd else None
             raise KjClosed(code, exc.rcvd.reason if exc.rcvd else "") from None
+        except TimeoutError:
+            await ws.close()  # no hello in time: don't leak the socket
+            raise
         frame = orjson.loads(first)
         if frame.get("type") != "hello":
             await ws.close()
@@ -173,9 +189,25 @@ class Client:
             try:
                 await self._open(10.0)
                 return
-            except (TimeoutError, OSError, KjClosed, KjError):
-                await asyncio.sleep(delay)  # back-off between attempts, not a sync wait
-                delay = min(delay * 2, 2.0)
+            except KjClosed as exc:
+                if exc.code not in RESUMABLE_CLOSES | {None}:  # 4401, 4403: final, stop
+                    await self._give_up(exc.code)
+                    return
+            # InvalidHandshake: an HTTP answer instead of an upgrade, e.g. a proxy's 503
+            # while the hub restarts — keep trying, like a refused connection.
+            except (TimeoutError, OSError, KjError, InvalidHandshake, ValueError):
+                pass
+            await asyncio.sleep(delay)  # back-off between attempts, not a sync wait
+            delay = min(delay * 2, 2.0)
+
+    async def _give_up(self, code: int | None) -> None:
+        """Reconnecting cannot succeed (the server refused the token or the origin):
+        stop, and let waiting callers see the close."""
+        self.reconnect = False
+        self._ws = None
+        self.close_code = code
+        async with self._changed:
+            self._changed.notify_all()
 
     async def _dispatch(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
@@ -186,6 +218,13 @@ class Client:
             return
         if kind == "heartbeat":
             await self._send({"op": "ping", "ref": None, "data": {}})
+            return
+        if self.on_event is not None:
+            if kind == "event":
+                event = Event(id=frame["id"], seq=frame["seq"], event=frame["event"],
+                              ts=frame["ts"], data=frame["data"], raw=frame)
+                self.last_id = event.id
+                self.on_event(event)
             return
         async with self._changed:
             if kind == "event":

@@ -33,7 +33,8 @@ class Settings:
     redis_url: str | None = None
     # memory engine: a directory for kongjian.db, or None for pure memory
     data: Path | None = field(default_factory=default_data_dir)
-    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    # keys password hashes (a pepper); keep it stable and secret once accounts exist
+    secret: str | None = field(default=None, repr=False)
     server_key: str | None = field(default=None, repr=False)
     node_id: str = field(default_factory=default_node_id)
     key_prefix: str = "kj"
@@ -126,6 +127,6 @@ def parse_value(name: str, raw: str) -> Any:
             return float(raw)
         except ValueError:
             raise ValueError(f"{name} must be a number, not {raw!r}") from None
-    if name in ("redis_url", "server_key"):
+    if name in ("redis_url", "server_key", "secret"):
         return raw or None
     return raw

@@ -25,7 +25,6 @@ POINTS: dict[str, Award] = {
     "gift.sent": Award(points=1, daily_cap=5),
     "guestbook.post": Award(points=1, daily_cap=5),
     "visit.received": Award(points=1, daily_cap=10),  # a visit to your space
-    "daily.login": Award(points=5, daily_cap=5),  # first connection of the day
 }
 
 MAX_LEVEL = 256

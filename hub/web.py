@@ -7,6 +7,8 @@ to its status (errors.HTTP_STATUS) with the reply's `error` object as the body.
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +23,8 @@ from hub.errors import EngineUnavailable, ErrorCode, OpError, bad_request, confl
 from hub.models import UserRecord
 from hub.node import Node
 from hub.ops import Context, OpRegistry
+
+log = logging.getLogger("hub.web")
 
 SESSION_COOKIE = "kj_session"
 MAX_BODY = 64 * 1024
@@ -90,7 +94,8 @@ async def _start_session(node: Node, user: UserRecord, status: int) -> Response:
 
 
 def _guard(fn: Any) -> Any:
-    """Map OpError and an unreachable engine to their HTTP answers."""
+    """Map OpError, an unreachable engine and any other failure to their HTTP answers
+    (always the JSON `error` body, never a bare text 500)."""
     async def route(request: Request) -> Response:
         try:
             return await fn(request)  # type: ignore[no-any-return]
@@ -98,6 +103,9 @@ def _guard(fn: Any) -> Any:
             return error_response(exc)
         except EngineUnavailable as exc:
             return error_response(OpError(ErrorCode.UNAVAILABLE, f"storage unavailable ({exc})"))
+        except Exception:
+            log.exception("%s %s failed", request.method, request.url.path)
+            return error_response(OpError(ErrorCode.INTERNAL, "internal error; it has been logged"))
     return route
 
 
@@ -108,7 +116,8 @@ async def register(request: Request) -> Response:
     username = validate.username(data, "username")
     password = validate.text(data, "password", auth.MAX_PASSWORD, min_len=auth.MIN_PASSWORD)
     display = validate.optional_text(data, "display_name", 30).strip() or username
-    password_hash = await asyncio.to_thread(auth.hash_password, password)
+    password_hash = await asyncio.to_thread(
+        functools.partial(auth.hash_password, password, pepper=node.settings.secret))
     user = UserRecord(username=username, display_name=display, password_hash=password_hash,
                       created=node.clock.now_ms(), signature="", head_portrait="cat",
                       skin="classic", music="none", points=0)
@@ -126,7 +135,8 @@ async def login(request: Request) -> Response:
         raise bad_request("'username' and 'password' must be strings")
     user = await node.store.get_user(username)
     ok = user is not None and await asyncio.to_thread(
-        auth.verify_password, password, user["password_hash"])
+        functools.partial(auth.verify_password, password, user["password_hash"],
+                          pepper=node.settings.secret))
     if not ok or user is None:
         return unauthenticated("wrong username or password")
     return await _start_session(node, user, 200)

@@ -60,7 +60,7 @@ class Keys:
         return f"{self.user_tag(user)}:meta"
 
     def conns(self, user: str) -> str:
-        """Hash: node id → number of the user's connections on that node."""
+        """Hash: node id → 1 for every node holding a connection of the user."""
         return f"{self.user_tag(user)}:conns"
 
     def user(self, user: str) -> str:

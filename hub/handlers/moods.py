@@ -36,7 +36,10 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     tag = validate.optional_text(data, "tag", MAX_TAG)
     node = ctx.node
     mood = await node.store.add_mood(ctx.user, text, visibility, tag, node.clock.now_ms())
-    await decorate(node, [mood], ctx.user)
+    author = await node.store.get_user(ctx.user)
+    # A new mood has no likes or comments: the same decoration holds for every viewer.
+    mood.update(author_name=author["display_name"] if author else ctx.user, likes=0,
+                liked=False, comments=[], comment_count=0)
     friends = await node.store.friends(ctx.user)
     await node.publish("mood", {"mood": mood}, mood_audience(ctx.user, visibility, friends))
     await award(node, ctx.user, "mood.post")
