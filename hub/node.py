@@ -53,10 +53,11 @@ class Node:
         self.draining = False
         self._heartbeat: asyncio.Task[None] | None = None
         self.services: list[Service] = []
+        self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         await self.store.start()
-        await self.broker.start(self.registry.fan_out, self._resync)
+        await self.broker.start(self.registry.fan_out, self._resync, self._gone_offline)
         self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="heartbeat")
 
     def add_service(self, service: Service) -> None:
@@ -81,6 +82,12 @@ class Node:
     def _resync(self) -> None:
         self.metrics.resyncs.inc()
         self.registry.resync_all()
+
+    def _gone_offline(self, user: str) -> None:
+        if user not in self.registry.sessions:
+            task = asyncio.get_running_loop().create_task(self.registry.announce(user, False))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     async def _presence(self, user: str, online: bool) -> None:
         friends = await self.store.friends(user)

@@ -22,6 +22,9 @@ FrameSink = Callable[[str, bytes], None]
 # Called after the broker lost and regained its live feed (Redis reconnect): frames
 # published meanwhile were missed, so every local connection must catch up from its inbox.
 ResyncHook = Callable[[], None]
+# Called with a user that went offline because the node holding them died (it never
+# said goodbye): the node announces it to the user's friends.
+OfflineHook = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +42,8 @@ class Replay:
 
 
 class Broker(Protocol):
-    async def start(self, sink: FrameSink, on_resync: ResyncHook) -> None: ...
+    async def start(self, sink: FrameSink, on_resync: ResyncHook,
+                    on_offline: OfflineHook | None = None) -> None: ...
 
     async def close(self) -> None: ...
 

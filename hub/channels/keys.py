@@ -149,6 +149,15 @@ class Keys:
         ``entry`` (the original id) beside the original fields."""
         return f"{self.prefix}:ingress:dead"
 
+    def node_users(self, node_id: str) -> str:
+        """Set: users with a connection on the node (to announce them offline if the
+        node dies)."""
+        return f"{self.prefix}:node:{node_id}:users"
+
+    def node_sweep(self, node_id: str) -> str:
+        """String with a TTL: the lock of the node sweeping a dead node's users."""
+        return f"{self.prefix}:node:{node_id}:sweep"
+
     def node_channel(self, node_id: str) -> str:
         """Pub/sub channel: control messages for one hub node (reserved; the node keeps
         its live connection subscribed to it)."""

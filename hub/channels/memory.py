@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Collection
 from typing import Any
 
-from hub.channels.base import FrameSink, InboxHead, Replay, ResyncHook
+from hub.channels.base import FrameSink, InboxHead, OfflineHook, Replay, ResyncHook
 from hub.protocol import frame_event, make_event_id, parse_event_id
 
 
@@ -43,7 +43,8 @@ class MemoryBroker:
         self._online: set[str] = set()
         self._trim_every = max(1, retention // 4)
 
-    async def start(self, sink: FrameSink, on_resync: ResyncHook) -> None:
+    async def start(self, sink: FrameSink, on_resync: ResyncHook,
+                    on_offline: OfflineHook | None = None) -> None:
         self._sink = sink
 
     async def close(self) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 import redis.exceptions as rex
 from redis.asyncio import Redis
 
-from hub.channels.base import FrameSink, InboxHead, Replay, ResyncHook
+from hub.channels.base import FrameSink, InboxHead, OfflineHook, Replay, ResyncHook
 from hub.channels.keys import Keys
 from hub.channels.redis_live import Endpoint, LiveConnection, LiveError, close_quietly, open_live
 from hub.channels.redis_support import (
@@ -64,6 +64,8 @@ class RedisBroker:
         )
         self._sink: FrameSink | None = None
         self._on_resync: ResyncHook = lambda: None
+        self._on_offline: OfflineHook = lambda user: None
+        self._local: set[str] = set()  # users this node announced as connected
         self._channels: dict[bytes, str] = {}  # live channel → user, while subscribed
         self._live: LiveConnection | None = None
         self._live_up = asyncio.Event()
@@ -72,11 +74,15 @@ class RedisBroker:
         self._deliver_head = _bulk(b"EVALSHA") + _bulk(SCRIPTS["deliver"].sha.encode())
         self._retention_arg = _bulk(str(retention).encode())
         self._closing = False
+        self._now_ms = 0  # Redis time at the last heartbeat
 
     # lifecycle
-    async def start(self, sink: FrameSink, on_resync: ResyncHook) -> None:
+    async def start(self, sink: FrameSink, on_resync: ResyncHook,
+                    on_offline: OfflineHook | None = None) -> None:
         self._sink = sink
         self._on_resync = on_resync
+        if on_offline is not None:
+            self._on_offline = on_offline
         await self._boot()
         self._tasks = [
             asyncio.create_task(self._keep_live(), name="redis-live"),
@@ -103,6 +109,7 @@ class RedisBroker:
         await close_quietly(self._live)
         with contextlib.suppress(*_QUIET):
             await self.client.zrem(self.keys.nodes, self.node_id)
+            await self.client.delete(self.keys.node_users(self.node_id))
         with contextlib.suppress(*_QUIET):
             await self.client.aclose()
             await self.client.connection_pool.disconnect()
@@ -282,13 +289,42 @@ class RedisBroker:
             await asyncio.sleep(BEAT_EVERY)
             try:
                 await self._beat()
+                await self.sweep_dead_nodes()
             except (EngineUnavailable, *_QUIET) as exc:
                 log.warning("node heartbeat failed: %s", exc)
 
     @engine_call
     async def _beat(self) -> None:
-        await SCRIPTS["node_beat"](self.client, [self.keys.nodes],
-                                    [self.node_id, NODE_TTL_MS])
+        self._now_ms, added = await SCRIPTS["node_beat"](
+            self.client, [self.keys.nodes], [self.node_id, NODE_TTL_MS])
+        if int(added) and self._local:  # we were swept as dead (a long stall): re-register
+            log.warning("node was presumed dead; re-registering %d users", len(self._local))
+            for user in list(self._local):
+                await self._presence_script(user, "1")
+
+    @engine_call
+    async def sweep_dead_nodes(self) -> list[str]:
+        """Take the users of nodes whose heartbeat expired offline (announcing those
+        not connected elsewhere), then forget the nodes. Returns the users announced."""
+        k = self.keys
+        dead = [text(n) for n in await self.client.zrangebyscore(
+            k.nodes, "-inf", f"({self._now_ms}")]
+        announced: list[str] = []
+        for node in dead:
+            if not await self.client.set(k.node_sweep(node), self.node_id, nx=True, ex=60):
+                continue  # another node is sweeping it
+            for raw in await self.client.smembers(k.node_users(node)):
+                user = text(raw)
+                others = await SCRIPTS["presence"](
+                    self.client, [k.conns(user), k.nodes, k.node_users(node)],
+                    [node, "0", user])
+                if int(others) == 0 and user not in self._local:
+                    announced.append(user)
+                    self._on_offline(user)
+            await self.client.delete(k.node_users(node))
+            await self.client.zrem(k.nodes, node)
+            log.info("swept dead node %s", node)
+        return announced
 
     @engine_call
     async def signal(self, frame: bytes, users: Collection[str]) -> None:
@@ -297,17 +333,21 @@ class RedisBroker:
             pipe.publish(self.keys.live(user), frame)
         await pipe.execute()
 
+    async def _presence_script(self, user: str, flag: str) -> int:
+        k = self.keys
+        return int(await SCRIPTS["presence"](
+            self.client, [k.conns(user), k.nodes, k.node_users(self.node_id)],
+            [self.node_id, flag, user]))
+
     @engine_call
     async def connected(self, user: str) -> bool:
-        others = await SCRIPTS["presence"](
-            self.client, [self.keys.conns(user), self.keys.nodes], [self.node_id, "1"])
-        return int(others) == 0
+        self._local.add(user)
+        return await self._presence_script(user, "1") == 0
 
     @engine_call
     async def disconnected(self, user: str) -> bool:
-        others = await SCRIPTS["presence"](
-            self.client, [self.keys.conns(user), self.keys.nodes], [self.node_id, "0"])
-        return int(others) == 0
+        self._local.discard(user)
+        return await self._presence_script(user, "0") == 0
 
     @engine_call
     async def online(self, users: Collection[str]) -> set[str]:

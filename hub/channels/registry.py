@@ -90,6 +90,9 @@ class LocalRegistry:
         if last:
             await self._announce(user, False)
 
+    async def announce(self, user: str, online: bool) -> None:
+        await self._announce(user, online)
+
     async def _announce(self, user: str, online: bool) -> None:
         try:
             await self.on_presence(user, online)

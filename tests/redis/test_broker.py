@@ -198,3 +198,26 @@ async def test_outage_answers_unavailable_then_live_feed_recovers(key_prefix: st
 
 async def _async(value: bool) -> bool:
     return value
+
+
+async def test_users_of_a_dead_node_are_announced_offline_once(
+        make_broker: BrokerFactory, redis_server: RedisServer, key_prefix: str) -> None:
+    offline: list[str] = []
+    doomed, _ = await make_broker("doomed")
+    survivor, _ = await make_broker("survivor")
+    survivor._on_offline = offline.append
+    await doomed.connected("lee")  # only on the doomed node
+    await doomed.connected("max")
+    await survivor.connected("max")  # also here: stays online
+    keys, client = Keys(key_prefix), connect(redis_server.url)
+    try:  # the doomed node stops beating: its heartbeat is long expired
+        await client.zadd(keys.nodes, {"doomed": 1})
+    finally:
+        await client.aclose()
+    await survivor._beat()
+    assert await survivor.sweep_dead_nodes() == ["lee"]
+    assert offline == ["lee"]
+    assert await survivor.online(["lee", "max"]) == {"max"}
+    assert await survivor.sweep_dead_nodes() == []  # forgotten: announced once
+    await doomed._beat()  # it was only stalled: it comes back and re-registers its users
+    assert await survivor.online(["lee", "max"]) == {"lee", "max"}

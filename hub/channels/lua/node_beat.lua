@@ -1,7 +1,7 @@
--- Keep this node listed as alive until Redis time + ARGV[2] ms; drop long-dead nodes.
+-- Keep this node listed as alive until Redis time + ARGV[2] ms.
+-- Returns {Redis time ms, 1 if the node was not listed (new, or swept as dead)}.
 -- KEYS: the nodes sorted set. ARGV: node id, ttl ms.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 86400000)
-return now
+local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return {now, added}
