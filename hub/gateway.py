@@ -18,7 +18,15 @@ from hub.auth import token_hash
 from hub.errors import CloseCode, EngineUnavailable, ErrorCode, OpError
 from hub.node import Node
 from hub.ops import Context, OpRegistry
-from hub.protocol import FrameError, encode_error, encode_hello, encode_reply, parse_frame, seq_of
+from hub.protocol import (
+    FrameError,
+    encode_error,
+    encode_hello,
+    encode_reply,
+    parse_event_id,
+    parse_frame,
+    seq_of,
+)
 from hub.ratelimit import TokenBucket
 from hub.session import Session
 from hub.transport import transport_for
@@ -74,8 +82,8 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         if attached:
             node.registry.detach(session)
         if not session.closed:
-            session.closed = True
             await session.close(CloseCode.NORMAL)
+        await session.finish()
 
 
 async def _resume(node: Node, session: Session, since: str | None) -> None:
@@ -89,7 +97,8 @@ async def _resume(node: Node, session: Session, since: str | None) -> None:
     if frames:
         last_seq = seq_of(frames[-1]) or head.seq
     elif since and not gap:
-        last_seq = int(since.rpartition(":")[2])
+        parsed = parse_event_id(since)
+        last_seq = parsed[1] if parsed is not None else head.seq
     else:
         last_seq = head.seq
     session.epoch = head.epoch
@@ -102,8 +111,7 @@ async def _resume(node: Node, session: Session, since: str | None) -> None:
         "last_id": head.last_id, "epoch": head.epoch, "seq": head.seq, "gap": gap,
         "replayed": len(frames), "node": node.settings.node_id, "protocol": 1,
     })
-    session.send(hello)
-    session.go_live(frames, last_seq)
+    session.go_live(frames, last_seq, first=hello)
 
 
 async def _read_loop(ws: WebSocket, node: Node, ops: OpRegistry, session: Session) -> None:

@@ -125,6 +125,7 @@ def make_event_id(epoch: str, seq: int) -> str:
 def parse_event_id(event_id: str) -> tuple[str, int] | None:
     """Split an inbox id into (epoch, seq); None when it is not one of ours."""
     epoch, sep, seq = event_id.rpartition(":")
-    if not sep or not epoch or not seq.isdigit():
+    # ASCII digits only: str.isdigit() also admits "²" (int() refuses it) and "１２"
+    if not sep or not epoch or not seq.isascii() or not seq.isdigit():
         return None
     return epoch, int(seq)

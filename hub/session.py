@@ -56,6 +56,10 @@ class Session:
         self.closed = False
         self.close_code: int | None = None
         self._buffer: list[tuple[int, bytes]] | None = []  # buffering until `go_live`
+        # Seq-less frames (heartbeats, presence) sent while the connection is still being
+        # resumed: the session is reachable from the moment it is attached, but `hello`
+        # must be the first frame on the wire, so they wait for the first `go_live`.
+        self._early: list[bytes] | None = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()  # set while the writer has nothing to write
         self._writer: asyncio.Task[None] | None = None
@@ -72,6 +76,9 @@ class Session:
     # enqueueing (never awaits)
     def send(self, frame: bytes, *, replayed: bool = False) -> None:
         if self.closed:
+            return
+        if self._early is not None:
+            self._early.append(frame)
             return
         if not self.queue and self._writer is not None and self.transport.writable():
             try:  # fast path: an idle socket takes the frame now, no task switch
@@ -126,10 +133,16 @@ class Session:
             return
         self.close_soon(CloseCode.INTERNAL, "could not catch up; resume")
 
-    def go_live(self, frames: list[bytes], last_seq: int) -> None:
-        """Send replayed `frames` (ending at `last_seq`), then what arrived meanwhile."""
+    def go_live(self, frames: list[bytes], last_seq: int, first: bytes | None = None) -> None:
+        """Send `first` (the resume's `hello`), replayed `frames` (ending at `last_seq`),
+        then what arrived meanwhile."""
+        early, self._early = self._early or [], None
+        if first is not None:
+            self.send(first)
         for frame in frames:
             self.send(frame, replayed=True)
+        for frame in early:
+            self.send(frame)
         self.last_seq = last_seq
         buffered, self._buffer = self._buffer or [], None
         buffered.sort(key=lambda item: item[0])

@@ -10,6 +10,7 @@ from typing import Any
 from hub.errors import bad_request, too_large
 
 USERNAME_RE = re.compile(r"[a-z0-9_]{3,20}")
+MAX_ID = 2**63 - 1  # ids are SQLite / Redis 64-bit integers
 
 
 def text(data: dict[str, Any], key: str, max_len: int, min_len: int = 1) -> str:
@@ -57,7 +58,10 @@ def identifier(data: dict[str, Any], key: str, optional: bool = False) -> str | 
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not value.isdigit() or len(value) > 20:
+    # ASCII digits only (str.isdigit() also admits "²", which int() refuses), and
+    # within 64 bits: anything else would fail deep in the store as `internal`.
+    if (not isinstance(value, str) or not value.isascii() or not value.isdigit()
+            or len(value) > 19 or int(value) > MAX_ID):
         raise bad_request(f"'{key}' must be an id string")
     return value
 

@@ -1,0 +1,159 @@
+"""`Session` with a fake transport: the bounded queue (4429), replay exempt from the
+bound, seq ordering across a resume and a catch-up, and a clean end of the tasks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from hub.protocol import encode_event_body, frame_event
+from hub.session import CatchUp, Session
+
+
+class FakeTransport:
+    """An ASGI-like transport (one awaited send per frame) whose sends wait on `gate`,
+    or, with `direct=True`, a direct one that is writable while `gate` is set."""
+
+    def __init__(self, *, direct: bool = False) -> None:
+        self.direct = direct
+        self.gate = asyncio.Event()
+        self.sent: list[bytes] = []
+        self.closed_with: int | None = None
+        self._progress = asyncio.Event()
+
+    def writable(self) -> bool:
+        return self.direct and self.gate.is_set()
+
+    def write_now(self, frames: Sequence[bytes]) -> None:
+        self.sent.extend(frames)
+        self._progress.set()
+
+    async def wait_writable(self) -> None:
+        await self.gate.wait()
+
+    async def send_frame(self, frame: bytes) -> None:
+        await self.gate.wait()
+        self.sent.append(frame)
+        self._progress.set()
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed_with = code
+
+    async def wait_sent(self, n: int) -> None:
+        async with asyncio.timeout(5):
+            while len(self.sent) < n:
+                self._progress.clear()
+                await self._progress.wait()
+
+
+def _frame(seq: int, pad: int = 0) -> bytes:
+    return frame_event(f"e:{seq}", seq, encode_event_body("mood", 0, {"n": seq, "p": "x" * pad}))
+
+
+async def _no_catch_up(session: Session, after: int) -> tuple[list[bytes], int]:
+    raise AssertionError("no catch-up expected")
+
+
+def _session(transport: FakeTransport, max_queue: int = 10_000,
+             catch_up: CatchUp = _no_catch_up) -> tuple[Session, list[int]]:
+    overflows: list[int] = []
+    session = Session(transport, "u", max_queue_bytes=max_queue, catch_up=catch_up,
+                      on_overflow=lambda: overflows.append(1))
+    return session, overflows
+
+
+async def test_live_frames_past_the_bound_close_4429() -> None:
+    transport = FakeTransport()
+    session, overflows = _session(transport, max_queue=1000)
+    session.go_live([], 0)
+    session.start()
+    frames = [_frame(n, 300) for n in range(1, 10)]
+    for seq, frame in enumerate(frames, 1):
+        session.push_event(seq, frame)
+    assert session.closed and session.close_code == 4429
+    assert overflows == [1]
+    await session.finish()
+    assert transport.closed_with == 4429
+    assert len(session.queue) == 0 and session.queued_bytes == 0
+
+
+async def test_a_replay_larger_than_the_bound_is_not_cut_off() -> None:
+    transport = FakeTransport()
+    session, overflows = _session(transport, max_queue=1000)
+    replay = [_frame(n, 300) for n in range(1, 21)]  # ~7 KB, 7x the bound
+    session.go_live(replay, 20)
+    session.start()
+    assert not session.closed and overflows == []
+    # live frames behind the replay still get the whole bound...
+    session.push_event(21, _frame(21, 300))
+    session.push_event(22, _frame(22, 300))
+    assert not session.closed
+    transport.gate.set()
+    await transport.wait_sent(22)
+    assert transport.sent == [*replay, _frame(21, 300), _frame(22, 300)]
+    # ...and once the replay is written, the bound applies as usual
+    transport.gate.clear()
+    for seq in range(23, 30):
+        session.push_event(seq, _frame(seq, 300))
+    assert session.closed and session.close_code == 4429 and overflows == [1]
+    await session.finish()
+
+
+async def test_resume_joins_replay_and_buffered_live_frames_exactly_once() -> None:
+    transport = FakeTransport(direct=True)
+    session, _ = _session(transport)
+    # live frames arrive while the inbox is being read: buffered, some overlapping it
+    for seq in (3, 4, 6, 5):
+        session.push_event(seq, _frame(seq))
+    session.push_event(None, b'{"type":"presence"}')  # no seq: held until hello is out
+    session.send(b'{"type":"heartbeat"}')
+    session.go_live([_frame(1), _frame(2), _frame(3)], 3, first=b'{"type":"hello"}')
+    transport.gate.set()
+    session.start()
+    await transport.wait_sent(9)
+    assert transport.sent == [b'{"type":"hello"}', _frame(1), _frame(2), _frame(3),
+                              b'{"type":"presence"}', b'{"type":"heartbeat"}',
+                              _frame(4), _frame(5), _frame(6)]
+    session.push_event(6, _frame(6))  # a duplicate is dropped
+    session.push_event(7, _frame(7))  # the next one goes out at once (fast path)
+    assert transport.sent[-1] == _frame(7) and len(transport.sent) == 10
+    await session.finish()
+
+
+async def test_a_seq_jump_catches_up_from_the_inbox() -> None:
+    transport = FakeTransport(direct=True)
+    asked: list[int] = []
+
+    async def catch_up(session: Session, after: int) -> tuple[list[bytes], int]:
+        asked.append(after)
+        return [_frame(3), _frame(4)], 4
+
+    session, _ = _session(transport, catch_up=catch_up)
+    transport.gate.set()
+    session.go_live([], 2)
+    session.start()
+    session.push_event(5, _frame(5))  # 3 and 4 were missed
+    session.push_event(6, _frame(6))
+    await transport.wait_sent(4)
+    assert asked == [2]
+    assert transport.sent == [_frame(3), _frame(4), _frame(5), _frame(6)]
+    assert session.last_seq == 6
+    await session.finish()
+
+
+async def test_finish_ends_the_writer_and_is_idempotent() -> None:
+    transport = FakeTransport()
+    session, _ = _session(transport)
+    session.go_live([], 0)
+    session.start()
+    writer = session._writer
+    assert writer is not None and not writer.done()
+    await session.finish()
+    await session.finish()
+    with pytest.raises(asyncio.CancelledError):
+        await writer
+    assert session.closed
+    session.send(b"late")  # ignored once closed
+    assert list(session.queue) == []
