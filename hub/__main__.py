@@ -113,10 +113,12 @@ def serve(settings: Settings) -> int:
         app = create_app(settings)
         # Fail fast on a bad data file, with a message instead of a traceback.
         if settings.engine == "memory" and settings.data_file is not None:
-            from hub.store.schema import check_database
+            from hub.store.schema import apply_schema, check_database
 
             if settings.data_file.exists():
-                check_database(settings.data_file).close()
+                conn = check_database(settings.data_file)
+                apply_schema(conn, settings.data_file)
+                conn.close()
         if settings.redis_url:
             _check_redis(settings.redis_url)
     except (CorruptData, ValueError, ConnectionError) as exc:

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 DB_NAME = "kongjian.db"
+SCHEMA_VERSION = 1  # PRAGMA user_version of a file this code wrote
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -80,3 +81,31 @@ def check_database(path: Path | None) -> sqlite3.Connection:
             f"data file {path} is not a usable Kongjian database ({exc}); move it aside to "
             "start with empty data, or restore a backup"
         ) from None
+
+
+def _columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    return {t: [r[1] for r in conn.execute(f"PRAGMA table_info('{t}')")] for t in tables}
+
+
+def apply_schema(conn: sqlite3.Connection, path: Path | None) -> None:
+    """Create what is missing, after proving that what exists is ours: a file from
+    another program, or from a newer Kongjian, is refused instead of failing later in
+    every query."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise CorruptData(f"data file {path} was written by a newer Kongjian (schema "
+                          f"{version}, this one knows {SCHEMA_VERSION}); upgrade Kongjian")
+    expected = sqlite3.connect(":memory:")
+    expected.executescript(SCHEMA)
+    wanted = _columns(expected)
+    expected.close()
+    for table, columns in _columns(conn).items():
+        if table in wanted and columns != wanted[table]:
+            raise CorruptData(
+                f"data file {path} has a table '{table}' that is not Kongjian's (columns "
+                f"{', '.join(columns)}); move the file aside or choose another --data")
+    conn.executescript(SCHEMA)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+

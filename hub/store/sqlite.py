@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.models import Comment, Entry, Gift, Mood, UserRecord, Visibility, Visit
-from hub.store.schema import SCHEMA, check_database
+from hub.store.schema import apply_schema, check_database
 
 
 class SqliteStore:
@@ -28,7 +28,7 @@ class SqliteStore:
         """Open (creating if new) the database; `path=None` keeps it in memory.
         Raises `schema.CorruptData` with a clear message for a damaged file."""
         conn = check_database(path)
-        conn.executescript(SCHEMA)
+        apply_schema(conn, path)
         return cls(conn, path)
 
     async def start(self) -> None:
