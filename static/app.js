@@ -8,21 +8,33 @@ import { conn, Conn } from './js/conn.js';
 import { state, me, on, setLevel, setPresence, rememberMood, reset } from './js/state.js';
 import { mountAuth } from './js/auth.js';
 import { mountFeed, refetchFeed, onMood as feedMood } from './js/feed.js';
-import { applyLike, applyComment, removeMood, portraits } from './js/mood.js';
-import { mountSpace, onMood as spaceMood, onGuestbook, onVisit, onLevel, onFriendship } from './js/space.js';
+import { applyLike, applyComment, removeMood } from './js/mood.js';
+import { mountSpace, refetchSpace, onMood as spaceMood, onGuestbook, onVisit, onLevel, onFriendship } from './js/space.js';
 import { mountFriends, loadFriends, onFriendEvent } from './js/friends.js';
-import { loadCatalog, onGift } from './js/gifts.js';
+import { loadCatalog, onGift, giftShelf } from './js/gifts.js';
 import { initNotify, notifyEvent, mountNotifications, resetNotify } from './js/notify.js';
-import { portrait, levelBadge } from './js/widgets.js';
+import { portrait, levelBadge, levelProgress, learnPortrait, learnName } from './js/widgets.js';
+import { setOwnSkin } from './js/skin.js';
 import { stop as stopMusic } from './js/music.js';
 
 const CONN_LABELS = {
-  connecting: '连接中 connecting', connected: '已连接 connected', reconnecting: '重连中 reconnecting', offline: '离线 offline',
+  connecting: ['连接中', 'Connecting'],
+  connected: ['已连接', 'Connected'],
+  reconnecting: ['重连中', 'Reconnecting'],
+  offline: ['离线', 'Offline'],
+  'signed-out': ['未登录', 'Signed out'],
+};
+
+const EVENT_NAMES = {
+  mood: '说说 mood', 'mood.deleted': '删除 deleted', comment: '评论 comment', like: '赞 like', gift: '礼物 gift',
+  guestbook: '留言 guestbook', visit: '访客 visit', 'level.up': '升级 level-up', 'friend.request': '好友请求 request',
+  'friend.added': '新好友 friend', 'friend.removed': '删除好友 unfriend', 'friend.declined': '拒绝 declined',
 };
 
 let unmount = null;
 let currentUser = null;
 let routedOnce = false;
+let connTicker = null;
 
 // ---- shell ----
 
@@ -33,10 +45,26 @@ function show(which) {
   $('#topbar-user').hidden = which !== 'app';
 }
 
-function paintConn({ state: s }) {
+function paintConn(detail) {
+  const { state: s } = detail;
   const node = $('#conn-state');
+  const retry = $('#conn-retry');
   node.dataset.state = s;
-  node.textContent = CONN_LABELS[s] || s;
+  clearInterval(connTicker);
+  const waiting = (s === 'reconnecting' || s === 'offline') && !conn.stopped && conn.retryAt > Date.now();
+  const [zh, en] = CONN_LABELS[s] || [s, ''];
+  // The countdown ticks outside the live region's spoken text (aria-hidden).
+  const countdown = el('span', { class: 'conn-countdown', testid: 'conn-countdown', 'aria-hidden': 'true' });
+  node.textContent = '';
+  node.append(`${zh} `, el('span', { class: 'en-wide', text: en }), countdown);
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((conn.retryAt - Date.now()) / 1000));
+    countdown.textContent = waiting && left > 0 ? ` · ${left}s` : '';
+  };
+  tick();
+  if (waiting) connTicker = setInterval(tick, 1000);
+  retry.hidden = !(s === 'offline' || s === 'reconnecting') || conn.stopped;
+  document.body.dataset.conn = s;
 }
 
 function paintMe() {
@@ -44,22 +72,21 @@ function paintMe() {
   const m = state.me;
   if (!m) return;
   const p = state.profile || {};
-  if (p.head_portrait) portraits.set(m.username, p.head_portrait);
+  learnPortrait(m.username, p.head_portrait);
+  learnName(m.username, p.display_name || m.display_name);
   const lv = m.level || { level: 1, points: 0 };
-  const pct = lv.next ? Math.min(100, Math.round((Number(lv.points || 0) / Number(lv.next)) * 100)) : 100;
-  const bar = el('span', { class: 'progress-fill' });
-  bar.style.width = `${pct}%`;
   card.textContent = '';
-  card.append(
+  card.append(...[
     el('a', { href: '#/space/me', class: 'me-portrait', 'aria-label': '我的空间 My space' }, portrait(p.head_portrait, m.username, 'lg')),
     el('div', { class: 'me-name', testid: 'my-name', text: p.display_name || m.display_name || m.username }),
     el('div', { class: 'muted', testid: 'my-username', text: `@${m.username}` }),
     levelBadge(lv, 'my-level'),
-    el('div', { class: 'progress', title: `${lv.points ?? 0} / ${lv.next ?? '—'}` }, bar),
-    p.signature ? el('p', { class: 'me-sig', text: p.signature }) : null);
+    levelProgress(lv),
+    p.signature ? el('p', { class: 'me-sig', testid: 'my-signature', text: p.signature }) : null].filter(Boolean));
   const top = $('#topbar-me');
   top.textContent = '';
   top.append(portrait(p.head_portrait, m.username, 'sm'), el('span', { text: p.display_name || m.display_name || m.username }));
+  top.setAttribute('aria-label', `我的空间 My space (@${m.username})`);
 }
 
 function paintOnline() {
@@ -77,12 +104,20 @@ function paintOnline() {
   req.hidden = state.incoming.size === 0;
 }
 
+function paintMyGifts(gifts) {
+  const slot = $('#my-gifts');
+  slot.textContent = '';
+  slot.appendChild(giftShelf(me(), gifts || [], { max: 6, compact: true, testid: 'my-gift-shelf' }));
+}
+
 // ---- routing ----
 
 function parseRoute() {
-  const parts = location.hash.replace(/^#\/?/, '').split('/').map((x) => decodeURIComponent(x));
+  const parts = location.hash.replace(/^#\/?/, '').split('/').map((x) => {
+    try { return decodeURIComponent(x); } catch { return x; }
+  });
   const [name, arg] = parts;
-  if (name === 'space') return { name: 'space', user: !arg || arg === 'me' ? me() : arg };
+  if (name === 'space') return { name: 'space', user: !arg || arg === 'me' ? me() : arg.toLowerCase() };
   if (name === 'friends' || name === 'notifications') return { name };
   return { name: 'feed' };
 }
@@ -94,6 +129,7 @@ function route() {
   const view = $('#view');
   view.textContent = '';
   view.dataset.route = r.name;
+  document.body.dataset.view = r.name === 'space' && r.user === me() ? 'own-space' : r.name;
   for (const a of $$('.nav-link')) {
     const active = a.dataset.route === r.name && (r.name !== 'space' || r.user === me());
     if (active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
@@ -110,23 +146,33 @@ window.addEventListener('hashchange', route);
 
 // ---- session ----
 
-async function startSession(user) {
+async function loadMine() {
+  const user = currentUser;
+  try {
+    const mine = await conn.request('space.get', { user });
+    if (me() !== user) return;
+    if (mine.profile) {
+      state.profile = mine.profile;
+      setOwnSkin(mine.profile.skin);
+    }
+    if (mine.level) state.me.level = mine.level;
+    for (const m of mine.moods || []) rememberMood(m);
+    paintMe();
+    paintMyGifts(mine.gifts);
+  } catch (err) { console.warn('own profile', err); }
+}
+
+function startSession(user) {
   currentUser = user.username;
   state.me = { ...user };
   initNotify();
   paintMe();
+  paintMyGifts([]);
   show('app');
   route();
   loadCatalog();
   loadFriends();
-  try {
-    const mine = await conn.request('space.get', { user: currentUser });
-    if (me() === currentUser && mine.profile) {
-      state.profile = mine.profile;
-      if (mine.level) state.me.level = mine.level;
-      paintMe();
-    }
-  } catch (err) { console.warn('own profile', err); }
+  loadMine();
 }
 
 function endSession(message) {
@@ -135,7 +181,9 @@ function endSession(message) {
   currentUser = null;
   reset();
   resetNotify();
+  setOwnSkin('classic');
   $('#view').textContent = '';
+  $('#my-gifts').textContent = '';
   show('auth');
   mountAuth($('#auth'), onAuthed, message);
 }
@@ -143,16 +191,45 @@ function endSession(message) {
 function onAuthed(username) {
   const saved = conn.loadResume();
   if (saved && saved.user !== username) Conn.forgetResume();
+  tellOtherTabs('login', username);
   show('splash');
   conn.start();
 }
 
+// The session cookie is shared by every tab of this browser: tell the others when it
+// changes, so they log out (or in, or over to the new user) with this one.
+const AUTH_KEY = 'kj:auth';
+
+function tellOtherTabs(event, user) {
+  try { localStorage.setItem(AUTH_KEY, JSON.stringify({ event, user, t: Date.now() })); } catch { /* private mode */ }
+}
+
+window.addEventListener('storage', (e) => {
+  if (e.key !== AUTH_KEY || !e.newValue) return;
+  let msg;
+  try { msg = JSON.parse(e.newValue); } catch { return; }
+  if (msg.event === 'logout' && currentUser && msg.user === currentUser) {
+    Conn.forgetResume();
+    conn.stop('signed-out');
+    endSession('已在其他标签页退出 Logged out in another tab');
+  } else if (msg.event === 'login' && msg.user !== currentUser) {
+    Conn.forgetResume();
+    conn.stop('connecting');
+    show('splash');
+    conn.start(); // hello names the new user; the hello handler switches sessions
+  }
+});
+
 $('#logout').addEventListener('click', async () => {
+  const user = currentUser;
   try { await api.logout(); } catch (err) { console.warn('logout', err); }
   Conn.forgetResume();
-  conn.stop('offline');
+  conn.stop('signed-out');
+  tellOtherTabs('logout', user);
   endSession(null);
 });
+
+$('#conn-retry').addEventListener('click', () => conn.reconnectNow());
 
 // ---- connection events ----
 
@@ -168,17 +245,22 @@ conn.addEventListener('hello', (e) => {
   const user = hello.user || {};
   if (user.username !== currentUser) {
     if (currentUser) endSession(null);
-    startSession(user);
-    return;
+    startSession(user); // loads everything fresh
+  } else {
+    if (user.level) setLevel(user.level);
+    loadFriends(); // presence is not replayed: ask for the current state
+    if (gap) { refetchFeed(); refetchSpace(); loadMine(); }
   }
-  if (user.level) setLevel(user.level);
-  loadFriends(); // presence after a reconnect
-  if (gap) { refetchFeed(); toast('已重新同步 Resynced — reloading feed', { kind: 'sync' }); }
+  if (gap) {
+    toast('离线太久，部分消息已过期，已重新加载 Resynced: some missed events had expired — reloaded', { kind: 'sync', ms: 6000, testid: 'sync-toast' });
+  }
 });
 
 conn.addEventListener('synced', (e) => {
-  const { count, gap } = e.detail;
-  if (!gap && count > 0) toast(`已同步 ${count} 条 synced ${count} missed events`, { kind: 'sync' });
+  const { count, gap, kinds } = e.detail;
+  if (gap || count === 0) return;
+  const parts = Object.entries(kinds || {}).map(([k, n]) => `${n} ${EVENT_NAMES[k] || k}`);
+  toast(`已补上 ${count} 条离线消息 Caught up on ${count} missed: ${parts.join(', ')}`, { kind: 'sync', ms: 6000, testid: 'sync-toast' });
 });
 
 conn.addEventListener('presence', (e) => setPresence(e.detail.user, e.detail.online));
@@ -197,7 +279,7 @@ conn.addEventListener('event', (e) => {
     case 'level.up':
       if (d.user === me()) {
         setLevel(d.level);
-        toast(`🎉 升级啦！Level up! Lv ${d.level && d.level.level}`, { kind: 'level', ms: 5000 });
+        toast(`🎉 升级啦！Level up! 等级 Lv ${d.level && d.level.level}`, { kind: 'level', ms: 5000 });
       }
       onLevel(d.user, d.level);
       break;
@@ -206,7 +288,7 @@ conn.addEventListener('event', (e) => {
     case 'friend.removed':
     case 'friend.declined': {
       const other = onFriendEvent(frame.event, d);
-      if (frame.event === 'friend.request' && other) {
+      if (frame.event === 'friend.request' && other && !frame.replayed) {
         toast(`${other} 想加你为好友 wants to be your friend`, { kind: 'friend', ms: 6000, action: { label: '查看 View', run: () => { location.hash = '#/friends'; } } });
       }
       if (frame.event === 'friend.added' || frame.event === 'friend.removed') { refetchFeed(); onFriendship(); }
@@ -218,7 +300,7 @@ conn.addEventListener('event', (e) => {
 });
 
 on('level', () => paintMe());
-on('profile', () => paintMe());
+on('profile', (profile) => { if (profile && profile.skin) setOwnSkin(profile.skin); paintMe(); });
 on('friends', () => { paintOnline(); onFriendship(); });
 on('presence', () => paintOnline());
 

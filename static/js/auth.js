@@ -34,7 +34,7 @@ export function mountAuth(root, onAuthed, initialError = null) {
     field('login-username', '用户名 Username', lu), field('login-password', '密码 Password', lp), ls);
 
   const ru = el('input', { id: 'register-username', class: 'input', testid: 'register-username', name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', required: true, pattern: '[a-z0-9_]{3,20}', maxlength: '20', 'aria-describedby': 'register-username-hint' });
-  const rn = el('input', { id: 'register-display-name', class: 'input', testid: 'register-display-name', name: 'display_name', maxlength: '40', autocomplete: 'nickname' });
+  const rn = el('input', { id: 'register-display-name', class: 'input', testid: 'register-display-name', name: 'display_name', maxlength: '30', autocomplete: 'nickname' });
   const rp = el('input', { id: 'register-password', class: 'input', testid: 'register-password', name: 'password', type: 'password', autocomplete: 'new-password', required: true, minlength: '8', 'aria-describedby': 'register-password-hint' });
   const rs = el('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'register-submit', text: '注册 Sign up' });
   const register = el('form', { class: 'auth-form', testid: 'register-form', novalidate: true, hidden: true, 'aria-label': '注册 Sign up' },

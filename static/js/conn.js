@@ -3,21 +3,26 @@
 // and seq-gap detection. It knows nothing about moods or the DOM: it emits events.
 //
 // Emits (CustomEvent on the Conn instance):
-//   state      {state: connecting|connected|reconnecting|offline, code?}
+//   state      {state: connecting|connected|reconnecting|offline|signed-out, code?, retryIn?, attempt?}
 //   hello      {hello, resumed, gap}          after every successful (re)connect
 //   event      {frame}                        each inbox event once, in order
 //   presence   {user, online}
-//   synced     {count, gap}                   after a resume replayed missed events
+//   synced     {count, gap, kinds}            after a resume replayed missed events
 //   unauthorized {}                           socket closed with 4401
+//
+// The resume position (last event id, seq, epoch) lives in sessionStorage: one per tab,
+// so a reload resumes exactly where this tab left off and two tabs never share one.
 
 import { ApiError, op as httpOp } from './api.js';
 
 const RESUME_KEY = 'kj:resume';
-const FINAL_CODES = new Set([4401, 4403]);
 const BACKOFF_BASE = 500;
-const BACKOFF_MAX = 15000;
+const BACKOFF_MAX = 10000;
+const OFFLINE_AFTER = 3; // failed attempts in a row before the badge says "offline"
 const REQUEST_TIMEOUT = 15000;
-const SILENCE_PING = 30000;
+const HELLO_TIMEOUT = 10000;
+const SILENCE_PING = 30000; // no frame for this long: ping; no pong in 10 s: reconnect
+const REPLAY_SETTLE = 2000;
 
 export class Conn extends EventTarget {
   constructor() {
@@ -36,11 +41,17 @@ export class Conn extends EventTarget {
     this.epoch = null;
     this.everConnected = false;
     this.retryTimer = null;
+    this.retryAt = 0;
     this.silenceTimer = null;
     this.gapSeq = null;
     this.replay = null;
+    this.resumeFrom = null;
     window.addEventListener('online', () => { if (!this.stopped && !this.isOpen()) this.reconnectNow(); });
-    window.addEventListener('offline', () => { if (!this.stopped) this.setState('offline'); });
+    window.addEventListener('offline', () => {
+      if (this.stopped) return;
+      if (!this.isOpen()) { this.setState('offline'); return; }
+      this.probe(5000); // the socket may be dead without knowing it yet
+    });
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && !this.stopped && !this.ws) this.reconnectNow();
     });
@@ -50,7 +61,7 @@ export class Conn extends EventTarget {
 
   setState(state, extra = {}) {
     this.state = state;
-    this.emit('state', { state, ...extra });
+    this.emit('state', { state, attempt: this.attempt, ...extra });
   }
 
   isOpen() { return this.ws !== null && this.ws.readyState === WebSocket.OPEN && this.user !== null; }
@@ -59,11 +70,15 @@ export class Conn extends EventTarget {
   loadResume() {
     try { return JSON.parse(sessionStorage.getItem(RESUME_KEY) || 'null'); } catch { return null; }
   }
+
   saveResume() {
     if (!this.user) return;
-    sessionStorage.setItem(RESUME_KEY, JSON.stringify({ user: this.user, id: this.lastId, seq: this.lastSeq, epoch: this.epoch }));
+    try {
+      sessionStorage.setItem(RESUME_KEY, JSON.stringify({ user: this.user, id: this.lastId, seq: this.lastSeq, epoch: this.epoch }));
+    } catch { /* storage full or disabled: resume just starts live */ }
   }
-  static forgetResume() { sessionStorage.removeItem(RESUME_KEY); }
+
+  static forgetResume() { try { sessionStorage.removeItem(RESUME_KEY); } catch { /* ignore */ } }
 
   // ---- lifecycle ----
   start() {
@@ -78,13 +93,18 @@ export class Conn extends EventTarget {
     clearTimeout(this.retryTimer);
     this.teardown(1000, 'bye');
     this.user = null;
+    this.everConnected = false;
+    this.attempt = 0;
+    this.retryAt = 0;
     this.setState(state);
   }
 
   /** Simulate a dropped network connection (for tests and debugging). */
   drop() { if (this.ws) this.ws.close(4000, 'client drop'); }
 
+  /** Skip the backoff wait and try now (the "retry now" button, `online`, tab shown). */
   reconnectNow() {
+    if (this.stopped) return;
     clearTimeout(this.retryTimer);
     this.teardown(4000, 'reconnect');
     this.open();
@@ -108,21 +128,20 @@ export class Conn extends EventTarget {
 
   open() {
     clearTimeout(this.retryTimer);
-    this.setState(this.everConnected || this.attempt > 0 ? 'reconnecting' : 'connecting');
+    if (this.state !== 'offline' || this.attempt === 0) {
+      this.setState(this.everConnected || this.attempt > 0 ? 'reconnecting' : 'connecting');
+    }
     const resume = this.loadResume();
     let url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-    this.resumeFrom = null;
-    if (resume && resume.id) {
-      url += `?since=${encodeURIComponent(resume.id)}`;
-      this.resumeFrom = resume;
-    }
+    this.resumeFrom = resume;
+    if (resume && resume.id) url += `?since=${encodeURIComponent(resume.id)}`;
     let ws;
     try { ws = new WebSocket(url); } catch { this.scheduleRetry(); return; }
     this.ws = ws;
     this.user = null;
-    const openTimer = setTimeout(() => { if (this.ws === ws && !this.user) ws.close(4000, 'hello timeout'); }, 10000);
-    ws.onmessage = (msg) => this.onFrame(msg.data);
-    ws.onclose = (ev) => { clearTimeout(openTimer); if (this.ws === ws) this.onClose(ev.code); };
+    const helloTimer = setTimeout(() => { if (!this.user) this.abandon(ws, 'hello timeout'); }, HELLO_TIMEOUT);
+    ws.onmessage = (msg) => { if (this.ws === ws) this.onFrame(msg.data); };
+    ws.onclose = (ev) => { clearTimeout(helloTimer); if (this.ws === ws) this.onClose(ev.code); };
     ws.onerror = () => { /* onclose follows */ };
   }
 
@@ -134,34 +153,51 @@ export class Conn extends EventTarget {
     if (this.stopped) return;
     if (code === 4401) {
       this.stopped = true;
-      this.setState('offline', { code });
+      this.setState('signed-out', { code });
       this.emit('unauthorized', {});
       return;
     }
-    if (FINAL_CODES.has(code)) {
+    if (code === 4403) {
       this.stopped = true;
       this.setState('offline', { code });
       return;
     }
-    this.scheduleRetry(code === 4429 ? 2000 : 0);
+    // 1001 draining, 1006 dropped, 4408 heartbeat, 4429 too slow, 1009, 1011: resume.
+    this.scheduleRetry(code === 4429 ? 2000 : 0, code);
   }
 
-  scheduleRetry(minDelay = 0) {
+  scheduleRetry(minDelay = 0, code = undefined) {
     if (this.stopped) return;
+    // Exponential backoff with "equal jitter": half the ceiling fixed, half random, so
+    // a crowd of tabs dropped by one restart does not come back in one wave.
     const ceiling = Math.min(BACKOFF_MAX, BACKOFF_BASE * 2 ** this.attempt);
-    const delay = Math.max(minDelay, ceiling / 2 + Math.random() * ceiling / 2);
+    const delay = Math.max(minDelay, ceiling / 2 + (Math.random() * ceiling) / 2);
     this.attempt += 1;
-    this.setState(navigator.onLine === false ? 'offline' : 'reconnecting', { retryIn: delay });
+    this.retryAt = Date.now() + delay;
+    const offline = navigator.onLine === false || this.attempt > OFFLINE_AFTER;
+    this.setState(offline ? 'offline' : 'reconnecting', { retryIn: delay, code });
     this.retryTimer = setTimeout(() => this.open(), delay);
   }
 
   armSilence() {
     clearTimeout(this.silenceTimer);
-    this.silenceTimer = setTimeout(() => {
-      if (!this.isOpen()) return;
-      const ws = this.ws;
-      this.request('ping', {}, { timeout: 10000 }).catch(() => { if (this.ws === ws) ws.close(4000, 'no pong'); });
-    }, SILENCE_PING);
+    this.silenceTimer = setTimeout(() => this.probe(10000), SILENCE_PING);
+  }
+
+  /** Ping; no pong within `timeout` ms means the socket is dead: drop it and resume. */
+  probe(timeout) {
+    if (!this.isOpen()) return;
+    const ws = this.ws;
+    this.request('ping', {}, { timeout }).catch(() => this.abandon(ws, 'no pong'));
+  }
+
+  /** Give up on `ws` now (no waiting for a close handshake a dead link never sends)
+   * and reconnect through the backoff; `since` resumes what it had not delivered. */
+  abandon(ws, reason) {
+    if (this.ws !== ws || this.stopped) return;
+    this.teardown(4000, reason);
+    this.user = null;
+    this.scheduleRetry();
   }
 
   // ---- frames ----
@@ -183,23 +219,31 @@ export class Conn extends EventTarget {
   onHello(hello) {
     const user = hello.user && hello.user.username;
     const resume = this.resumeFrom;
-    const sameUser = resume && resume.user === user;
+    const sameUser = Boolean(resume && resume.user === user);
     const resumed = Boolean(sameUser && resume.id);
-    const gap = Boolean(hello.gap) || Boolean(resumed && resume.epoch && hello.epoch && resume.epoch !== hello.epoch);
+    const epochChanged = Boolean(resumed && resume.epoch && hello.epoch && resume.epoch !== hello.epoch);
+    // This tab was connected with an empty inbox (no id to resume from) and the inbox
+    // is no longer empty: whatever arrived meanwhile cannot be replayed, so say gap.
+    const unresumable = sameUser && !resume.id && Number(hello.seq || 0) > 0;
+    const gap = (resumed && (Boolean(hello.gap) || epochChanged)) || unresumable;
     if (!sameUser) { this.seen.clear(); this.seenOrder = []; }
     this.user = user;
     this.epoch = hello.epoch ?? null;
     this.attempt = 0;
     this.gapSeq = null;
+    const head = Number(hello.seq || 0);
     if (resumed && !gap) {
+      // The server replays everything after resume.id, then goes live.
       this.lastSeq = typeof resume.seq === 'number' ? resume.seq : null;
       this.lastId = resume.id;
-      const expected = this.lastSeq === null ? 0 : Math.max(0, Number(hello.seq || 0) - this.lastSeq);
-      this.startReplay(Number(hello.seq || 0), expected, false);
+      const expected = typeof hello.replayed === 'number' ? hello.replayed
+        : (this.lastSeq === null ? 0 : Math.max(0, head - this.lastSeq));
+      this.startReplay(head, expected, false);
     } else {
-      this.lastSeq = gap ? null : Number(hello.seq || 0);
+      // Fresh start or a gap: no replay, live from the head hello names.
+      this.lastSeq = head;
       this.lastId = hello.last_id || '';
-      if (resumed) this.startReplay(Number(hello.seq || 0), 0, true);
+      if (gap) this.startReplay(head, 0, true);
       else this.replay = null;
     }
     this.saveResume();
@@ -210,9 +254,9 @@ export class Conn extends EventTarget {
 
   startReplay(headSeq, expected, gap) {
     clearTimeout(this.replay && this.replay.timer);
-    this.replay = { headSeq, expected, count: 0, gap, done: false, timer: null };
+    this.replay = { headSeq, expected, count: 0, kinds: {}, gap, done: false, timer: null };
     if (gap || expected === 0) { this.finishReplay(); return; }
-    this.replay.timer = setTimeout(() => this.finishReplay(), 2000);
+    this.replay.timer = setTimeout(() => this.finishReplay(), REPLAY_SETTLE);
   }
 
   finishReplay() {
@@ -220,7 +264,7 @@ export class Conn extends EventTarget {
     if (!r || r.done) return;
     r.done = true;
     clearTimeout(r.timer);
-    if (r.count > 0 || r.gap) this.emit('synced', { count: r.count, gap: r.gap });
+    if (r.count > 0 || r.gap) this.emit('synced', { count: r.count, gap: r.gap, kinds: r.kinds });
   }
 
   onEvent(frame) {
@@ -231,10 +275,9 @@ export class Conn extends EventTarget {
     if (seq !== null && this.lastSeq !== null) {
       if (seq <= this.lastSeq) return; // already processed
       if (seq > this.lastSeq + 1 && this.gapSeq !== seq) {
-        // A hole: resume from the last event we processed, which replays the gap.
+        // A hole: reconnect with since=<last processed id>, which replays it.
         this.gapSeq = seq;
-        const ws = this.ws;
-        if (ws) ws.close(4000, 'seq gap');
+        this.abandon(this.ws, 'seq gap');
         return;
       }
     }
@@ -242,11 +285,14 @@ export class Conn extends EventTarget {
     if (seq !== null) this.lastSeq = seq;
     if (id) this.lastId = id;
     this.saveResume();
-    if (this.replay && !this.replay.done && seq !== null && seq <= this.replay.headSeq) {
-      this.replay.count += 1;
-      if (this.replay.count >= this.replay.expected) this.finishReplay();
+    const r = this.replay;
+    if (r && !r.done && seq !== null && seq <= r.headSeq) {
+      r.count += 1;
+      r.kinds[frame.event] = (r.kinds[frame.event] || 0) + 1;
+      frame.replayed = true;
     }
     try { this.emit('event', { frame }); } catch (err) { console.error(err); }
+    if (r && !r.done && r.count >= r.expected) this.finishReplay();
   }
 
   remember(id) {

@@ -69,10 +69,10 @@ export function timeEl(ts) {
 setInterval(() => { for (const t of $$('time[data-ts]')) t.textContent = timeAgo(t.dataset.ts); }, 30000);
 
 /** Toasts: el('div', {testid:'toast', data:{kind}}) in #toasts, removed after `ms`. */
-export function toast(text, { kind = 'info', ms = 3500, action = null } = {}) {
+export function toast(text, { kind = 'info', ms = 3500, action = null, testid = 'toast' } = {}) {
   const box = document.getElementById('toasts');
   if (!box) return null;
-  const node = el('div', { class: ['toast', `toast-${kind}`], testid: 'toast', data: { kind }, role: kind === 'error' ? 'alert' : 'status' },
+  const node = el('div', { class: ['toast', `toast-${kind}`], testid, data: { kind }, role: kind === 'error' ? 'alert' : 'status' },
     el('span', { class: 'toast-text', text }));
   if (action) node.appendChild(el('button', { type: 'button', class: 'btn btn-small', text: action.label, on: { click: () => { action.run(); node.remove(); } } }));
   box.appendChild(node);

@@ -6,9 +6,8 @@ import { el, $, busy } from './dom.js';
 import { conn } from './conn.js';
 import { state, myLevel } from './state.js';
 import { PORTRAITS, portrait, lockLabel } from './widgets.js';
-import { SONGS, play, stop } from './music.js';
-
-export const SKINS = ['classic', 'sakura', 'ocean', 'night', 'forest', 'gold'];
+import { songOf, play, stop } from './music.js';
+import { SKINS } from './skin.js';
 
 export async function loadOptions() {
   if (!state.options) state.options = await conn.request('space.options', {});
@@ -33,14 +32,14 @@ function radioGroup(legend, name, items, current, testid, render) {
  */
 export async function editPanel(profile, { onPreview, onSaved, onClose }) {
   const options = await loadOptions();
-  const name = el('input', { type: 'text', class: 'input', testid: 'edit-display-name', maxlength: '40', value: profile.display_name || '', id: 'edit-name' });
-  const sig = el('input', { type: 'text', class: 'input', testid: 'edit-signature', maxlength: '200', value: profile.signature || '', id: 'edit-sig', placeholder: '个性签名 Signature' });
+  const name = el('input', { type: 'text', class: 'input', testid: 'edit-display-name', maxlength: '30', value: profile.display_name || '', id: 'edit-name' });
+  const sig = el('input', { type: 'text', class: 'input', testid: 'edit-signature', maxlength: '100', value: profile.signature || '', id: 'edit-sig', placeholder: '个性签名 Signature' });
   const portraits = radioGroup('头像 Head portrait', 'portrait', (options.head_portraits || Object.keys(PORTRAITS)).map((id) => ({ id })),
     profile.head_portrait, 'portrait-option', (item) => el('span', { class: 'choice-face' }, portrait(item.id, '', 'sm'), el('span', { class: 'sr-only', text: item.id })));
   const skins = radioGroup('皮肤 Skin', 'skin', options.skins || SKINS.map((id) => ({ id, name: id, min_level: 1 })), profile.skin || 'classic', 'skin-option',
     (item) => el('span', { class: 'choice-skin' }, el('span', { class: ['swatch', `skin-${item.id}`], 'aria-hidden': 'true' }), el('span', { text: item.name || item.id })));
   const music = radioGroup('背景音乐 Music', 'music', options.music || [], profile.music || 'none', 'music-option',
-    (item) => el('span', { class: 'choice-music' }, el('span', { 'aria-hidden': 'true', text: item.id === 'none' ? '🔇' : '🎵' }), el('span', { text: item.name || (SONGS[item.id] && SONGS[item.id].name) || item.id })));
+    (item) => el('span', { class: 'choice-music' }, el('span', { 'aria-hidden': 'true', text: item.id === 'none' ? '🔇' : '🎵' }), el('span', { text: item.name || (songOf(item.id) && songOf(item.id).name) || item.id })));
   const error = el('p', { class: 'form-error', testid: 'edit-error', role: 'alert', hidden: true });
   const save = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'edit-save', text: '保存 Save' });
   const cancel = el('button', { type: 'button', class: 'btn btn-ghost', testid: 'edit-cancel', text: '取消 Cancel' });

@@ -4,7 +4,7 @@
 
 import { el, busy, toast } from './dom.js';
 import { conn } from './conn.js';
-import { prependMood, renderMood } from './mood.js';
+import { prependMood, renderMood, isDeleted } from './mood.js';
 import { MOOD_TAGS, VISIBILITY } from './widgets.js';
 
 const PAGE = 20;
@@ -61,24 +61,34 @@ export function mountFeed(root) {
 async function loadPage(append) {
   const v = view;
   if (!v) return;
+  const token = (v.loadToken = (v.loadToken || 0) + 1);
+  if (!append) v.live = new Map(); // moods that arrive live while this page is in flight
   v.status.hidden = false;
+  if (!append) v.list.dataset.loaded = 'false';
   try {
     const data = { limit: PAGE };
     if (append && v.next !== null) data.before = v.next;
     const res = await conn.request('feed', data);
-    if (view !== v) return;
+    if (view !== v || token !== v.loadToken) return;
     if (!append) v.list.textContent = '';
     for (const mood of res.items || []) {
-      if (v.list.querySelector(`[data-testid=mood][data-id="${CSS.escape(String(mood.id))}"]`)) continue;
+      if (isDeleted(mood.id) || v.list.querySelector(`[data-testid=mood][data-id="${CSS.escape(String(mood.id))}"]`)) continue;
       v.list.appendChild(renderMood(mood));
+    }
+    if (!append) {
+      // A mood event may have raced the page (published after the query ran): keep it.
+      for (const mood of [...v.live.values()].sort((a, b) => Number(a.ts) - Number(b.ts))) prependMood(v.list, mood, false);
     }
     v.next = res.next ?? null;
     v.more.hidden = v.next === null;
   } catch (err) {
     if (view === v) toast(`动态加载失败 Feed failed: ${err.message}`, { kind: 'error' });
   } finally {
-    v.status.hidden = true;
-    v.empty.hidden = v.list.children.length > 0;
+    if (token === v.loadToken) {
+      v.status.hidden = true;
+      v.empty.hidden = v.list.children.length > 0;
+      v.list.dataset.loaded = 'true';
+    }
   }
 }
 
@@ -90,6 +100,7 @@ export function refetchFeed() {
 /** A mood from an event or my own post: slide it in at the top. */
 export function onMood(mood) {
   if (!view) return;
+  if (view.live) view.live.set(String(mood.id), mood);
   if (prependMood(view.list, mood, true)) view.empty.hidden = true;
 }
 

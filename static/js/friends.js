@@ -5,11 +5,17 @@
 import { el, busy, toast } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, on, emit, setFriends } from './state.js';
-import { portrait, userLink } from './widgets.js';
+import { portrait, userLink, learnName, learnPortrait } from './widgets.js';
 import { openGiftDialog } from './gifts.js';
 
 export async function loadFriends() {
-  try { setFriends(await conn.request('friends.list', {})); } catch (err) { console.warn('friends.list', err); }
+  let list;
+  try { list = await conn.request('friends.list', {}); } catch (err) { console.warn('friends.list', err); return; }
+  for (const f of list.friends || []) {
+    learnName(f.user, f.display_name);
+    learnPortrait(f.user, f.head_portrait); // when the hub sends it
+  }
+  setFriends(list);
 }
 
 const other = (users) => (users || []).find((u) => u !== me()) || null;
@@ -123,13 +129,13 @@ export function mountFriends(root) {
       accept.addEventListener('click', () => act(accept, 'friend.accept', { from: u }, () => state.incoming.delete(u)));
       decline.addEventListener('click', () => act(decline, 'friend.decline', { from: u }, () => state.incoming.delete(u)));
       incoming.appendChild(el('li', { class: 'person slide-in', testid: 'friend-request', data: { user: u } },
-        portrait(null, u, 'sm'), el('span', { class: 'person-name' }, userLink(u, u), ' 想加你为好友 wants to be friends'), accept, decline));
+        portrait(null, u, 'sm'), el('span', { class: 'person-name' }, userLink(u), ' 想加你为好友 wants to be friends'), accept, decline));
     }
     if (!state.incoming.size) incoming.appendChild(el('li', { class: 'empty', text: '暂无请求 No requests' }));
     outgoing.textContent = '';
     for (const u of state.outgoing) {
       outgoing.appendChild(el('li', { class: 'person', testid: 'friend-pending', data: { user: u } },
-        portrait(null, u, 'sm'), el('span', { class: 'person-name' }, userLink(u, u), ' ⏳ 等待回应 pending')));
+        portrait(null, u, 'sm'), el('span', { class: 'person-name' }, userLink(u), ' ⏳ 等待回应 pending')));
     }
     if (!state.outgoing.size) outgoing.appendChild(el('li', { class: 'empty', text: '—' }));
     list.textContent = '';

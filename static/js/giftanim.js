@@ -9,6 +9,8 @@ export const GIFT_ICONS = {
   rose: '🌹', cake: '🎂', balloon: '🎈', teddy: '🧸', fireworks: '🎆', star: '⭐', crown: '👑', rocket: '🚀',
 };
 
+export const giftIcon = (id) => (Object.hasOwn(GIFT_ICONS, id || '') ? GIFT_ICONS[id] : '🎁');
+
 const rand = (a, b) => a + Math.random() * (b - a);
 
 function particles(stage, n, cls, glyphs, setup) {
@@ -69,8 +71,10 @@ const SCENES = {
   },
   rocket(stage) {
     stage.appendChild(el('div', { class: 'hero hero-rocket', text: '🚀' }));
-    particles(stage, 20, 'smoke', null, (s, i) => {
-      s.setProperty('--d', `${i * 0.06}s`); s.setProperty('--s', `${rand(0.6, 1.4)}`);
+    particles(stage, 22, 'smoke', null, (s, i) => {
+      const p = i / 22;
+      s.setProperty('--px', `${8 + p * 84}vw`); s.setProperty('--py', `${88 - p * 100}vh`);
+      s.setProperty('--d', `${p * 1.6}s`); s.setProperty('--s', `${rand(0.7, 1.5)}`);
     });
   },
 };
@@ -123,13 +127,13 @@ function next() {
   if (!item) { playing = false; return; }
   playing = true;
   const { gift, card, onDone } = item;
-  const animation = SCENES[gift.animation] ? gift.animation : 'rose';
+  const animation = Object.hasOwn(SCENES, gift.animation) ? gift.animation : 'rose';
   const calm = reducedMotion();
   const stage = el('div', { class: 'gift-stage', 'aria-hidden': 'true' });
   const overlay = el('div', { class: ['gift-anim', calm && 'calm'], testid: 'gift-anim', data: { animation: gift.animation || animation, giftId: gift.id, gift: gift.gift } },
     stage, card);
   if (!calm) SCENES[animation](stage);
-  else stage.appendChild(el('div', { class: 'hero hero-static', text: GIFT_ICONS[gift.gift] || '🎁' }));
+  else stage.appendChild(el('div', { class: 'hero hero-static', text: giftIcon(gift.gift) }));
   document.body.appendChild(overlay);
   let finished = false;
   const finish = () => {

@@ -2,11 +2,11 @@
 // the send dialog, the gift shelf (礼物架) items with 回赠 "send one back", and what a
 // `gift` event does: the receiver's tabs play the animation, then it settles on a shelf.
 
-import { el, $, $$, attr, timeEl, busy, toast } from './dom.js';
+import { el, $, $$, attr, timeEl, busy, toast, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, myLevel, on } from './state.js';
-import { userLink, lockLabel } from './widgets.js';
-import { playGift, GIFT_ICONS } from './giftanim.js';
+import { userLink, lockLabel, nameOf } from './widgets.js';
+import { playGift, giftIcon } from './giftanim.js';
 
 const FRESH_MS = 2 * 60 * 1000;
 let dialog = null;
@@ -21,7 +21,6 @@ export async function loadCatalog() {
   return state.catalog;
 }
 
-const giftIcon = (id) => GIFT_ICONS[id] || '🎁';
 
 /** Open the 送礼物 dialog for `to`. */
 export async function openGiftDialog(to, { returnTo = null } = {}) {
@@ -103,19 +102,24 @@ export function giftItem(gift, owner) {
     el('span', { class: 'gift-item-icon', 'aria-hidden': 'true', text: giftIcon(gift.gift) }),
     el('div', { class: 'gift-item-body' },
       el('div', { class: 'gift-item-name', text: gift.name || gift.gift }),
-      el('div', { class: 'gift-item-from' }, '来自 from ', userLink(gift.from, gift.from)),
+      el('div', { class: 'gift-item-from' }, '来自 from ', userLink(gift.from), ' · ', timeEl(gift.ts)),
       gift.message ? el('div', { class: 'gift-item-msg', testid: 'gift-item-message', text: gift.message }) : null,
-      timeEl(gift.ts)),
-    canReturn ? el('button', { type: 'button', class: 'btn btn-small btn-pink', testid: 'gift-return', text: '回赠 Send back',
-      on: { click: () => openGiftDialog(gift.from, { returnTo: gift }) } }) : null);
+      canReturn ? el('button', { type: 'button', class: 'btn btn-small btn-pink gift-return', testid: 'gift-return', text: '回赠 Send back',
+        'aria-label': `回赠 Send one back to @${gift.from}`, on: { click: () => openGiftDialog(gift.from, { returnTo: gift }) } }) : null));
 }
 
-export function giftShelf(owner, gifts) {
-  const list = el('ul', { class: 'gift-shelf', testid: 'gift-shelf', data: { owner } });
-  for (const g of gifts || []) list.appendChild(giftItem(g, owner));
-  const empty = el('p', { class: 'empty gift-shelf-empty', text: '礼物架还空着 The shelf is empty', hidden: (gifts || []).length > 0 });
-  return el('section', { class: 'card shelf-card', 'aria-labelledby': `shelf-${owner}` },
-    el('h2', { class: 'card-title', id: `shelf-${owner}`, text: '🎁 礼物架 Gift shelf' }), empty, list);
+let shelfN = 0;
+
+/** The gift shelf (礼物架) of `owner`; `max` keeps only the newest few (sidebar). */
+export function giftShelf(owner, gifts, { max = 0, compact = false, testid = 'gift-shelf' } = {}) {
+  const items = max ? (gifts || []).slice(0, max) : (gifts || []);
+  const list = el('ul', { class: ['gift-shelf', compact && 'gift-shelf-compact'], testid, data: { owner, max: max || undefined } });
+  for (const g of items) list.appendChild(giftItem(g, owner));
+  const empty = el('p', { class: 'empty gift-shelf-empty', text: '礼物架还空着 The shelf is empty', hidden: items.length > 0 });
+  const id = `shelf-title-${++shelfN}`;
+  const title = owner === me() ? '🎁 我的礼物架 My gift shelf' : '🎁 礼物架 Gift shelf';
+  return el('section', { class: 'card shelf-card', 'aria-labelledby': id },
+    el('h2', { class: 'card-title', id, text: title }), empty, list);
 }
 
 function shelve(gift, fromRect) {
@@ -123,10 +127,13 @@ function shelve(gift, fromRect) {
     if ($(`.gift-item[data-id="${attr(gift.id)}"]`, shelf)) continue;
     const item = giftItem(gift, gift.to);
     shelf.prepend(item);
+    const max = Number(shelf.dataset.max || 0);
+    while (max && shelf.children.length > max) shelf.lastElementChild.remove();
     const empty = shelf.parentElement && $('.gift-shelf-empty', shelf.parentElement);
     if (empty) empty.hidden = true;
+    if (reducedMotion()) continue;
     item.classList.add('just-arrived');
-    if (fromRect && item.animate && !window.matchMedia('(prefers-reduced-motion: reduce)').matches) {
+    if (fromRect && item.animate) {
       const to = item.getBoundingClientRect();
       const dx = fromRect.left + fromRect.width / 2 - (to.left + to.width / 2);
       const dy = fromRect.top + fromRect.height / 2 - (to.top + to.height / 2);
@@ -146,7 +153,7 @@ export function onGift(gift) {
   if (!fresh) { shelve(gift, null); return; }
   const card = el('div', { class: 'gift-card', role: 'status' },
     el('div', { class: 'gift-card-icon', 'aria-hidden': 'true', text: giftIcon(gift.gift) }),
-    el('p', { class: 'gift-card-title' }, el('strong', { text: gift.from }), ` 送你 sent you ${gift.name || gift.gift}`),
+    el('p', { class: 'gift-card-title' }, el('strong', { text: nameOf(gift.from) }), ` 送你 sent you ${gift.name || gift.gift}`),
     gift.message ? el('p', { class: 'gift-card-msg', testid: 'gift-anim-message', text: `“${gift.message}”` }) : null);
   const actions = el('div', { class: 'dialog-actions' });
   card.appendChild(actions);

@@ -5,14 +5,13 @@
 import { el, $, $$, attr, timeEl, busy, toast, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, rememberMood } from './state.js';
-import { portrait, userLink, tagChip, visibilityChip } from './widgets.js';
-
-export const portraits = new Map(); // user -> head_portrait id, learned from profiles
+import { portrait, learnPortrait, userLink, tagChip, visibilityChip } from './widgets.js';
 
 const cards = (moodId) => $$(`[data-testid=mood][data-id="${attr(moodId)}"]`);
 
 export function renderMood(mood) {
   rememberMood(mood);
+  learnPortrait(mood.author, mood.author_portrait); // when the hub sends it
   const mine = mood.author === me();
   const likeCount = el('span', { class: 'like-count', testid: 'like-count', text: String(mood.likes || 0) });
   const likeBtn = el('button', {
@@ -34,7 +33,7 @@ export function renderMood(mood) {
 
   card.append(
     el('header', { class: 'mood-head' },
-      el('a', { href: `#/space/${encodeURIComponent(mood.author)}`, class: 'portrait-link', tabindex: '-1', 'aria-hidden': 'true' }, portrait(portraits.get(mood.author), mood.author, 'md')),
+      el('a', { href: `#/space/${encodeURIComponent(mood.author)}`, class: 'portrait-link', tabindex: '-1', 'aria-hidden': 'true' }, portrait(null, mood.author, 'md')),
       el('div', { class: 'mood-meta' },
         userLink(mood.author, mood.author_name, 'user-link mood-author'),
         el('div', { class: 'mood-sub' }, timeEl(mood.ts), visibilityChip(mood.visibility), tagChip(mood.tag)))),
@@ -151,7 +150,12 @@ export function applyComment(comment) {
   }
 }
 
+const deleted = new Set(); // ids deleted this session: never render them again
+
+export const isDeleted = (moodId) => deleted.has(String(moodId));
+
 export function removeMood(moodId) {
+  deleted.add(String(moodId));
   state.moodAuthors.delete(String(moodId));
   for (const card of cards(moodId)) {
     if (reducedMotion()) { card.remove(); continue; }
@@ -163,7 +167,7 @@ export function removeMood(moodId) {
 
 /** Insert a mood at the top of `list` unless it is already there. Returns the card or null. */
 export function prependMood(list, mood, animate = true) {
-  if ($(`[data-testid=mood][data-id="${attr(mood.id)}"]`, list)) return null;
+  if (isDeleted(mood.id) || $(`[data-testid=mood][data-id="${attr(mood.id)}"]`, list)) return null;
   const card = renderMood(mood);
   if (animate && !reducedMotion()) card.classList.add('slide-in');
   list.prepend(card);

@@ -24,6 +24,9 @@ export const SONGS = {
     notes: seq('G4:0.75 G4:0.25 A4 G4 C5 B4:2 G4:0.75 G4:0.25 A4 G4 D5 C5:2 G4:0.75 G4:0.25 G5 E5 C5 B4 A4:2 F5:0.75 F5:0.25 E5 C5 D5 C5:2 -:1') },
 };
 
+/** The song for a music id, or null ('none' and unknown ids). */
+export const songOf = (id) => (Object.hasOwn(SONGS, id || '') ? SONGS[id] : null);
+
 let ctx = null;
 let master = null;
 let current = null; // {id, timer, idx, next}
@@ -51,7 +54,7 @@ function voice(midi, start, dur, wave) {
 /** Start looping `id` (stopping anything else). Returns false when there is nothing to play. */
 export function play(id) {
   stop();
-  const song = SONGS[id];
+  const song = songOf(id);
   const AC = window.AudioContext || window.webkitAudioContext;
   if (!song || !AC) return false;
   if (!ctx) {

@@ -5,6 +5,7 @@
 
 import { el, $, $$, attr, timeEl } from './dom.js';
 import { state, me } from './state.js';
+import { nameOf } from './widgets.js';
 import { openGiftDialog } from './gifts.js';
 
 const MAX = 100;
@@ -46,12 +47,12 @@ function classify(frame) {
     }
     case 'like': {
       if (!d.liked || d.user === self || state.moodAuthors.get(String(d.mood_id)) !== self) return null;
-      return { kind: 'like', actor: d.user, text: `${d.user} 赞了你的说说 liked your mood ♥`, href: `#/space/${self}` };
+      return { kind: 'like', actor: d.user, text: `${nameOf(d.user)} 赞了你的说说 liked your mood ♥`, href: `#/space/${self}` };
     }
     case 'gift': {
       const g = d.gift || {};
       if (g.to !== self || g.from === self) return null;
-      return { kind: 'gift', actor: g.from, text: `${g.from} 送你 ${g.name || g.gift} sent you a gift 🎁${g.message ? ` ${quote(g.message)}` : ''}`, href: `#/space/${self}` };
+      return { kind: 'gift', actor: g.from, text: `${nameOf(g.from)} 送你 ${g.name || g.gift} sent you a gift 🎁${g.message ? ` ${quote(g.message)}` : ''}`, href: `#/space/${self}` };
     }
     case 'guestbook': {
       const e = d.entry || {};
@@ -60,12 +61,12 @@ function classify(frame) {
     }
     case 'visit':
       if (d.owner !== self || d.visitor === self) return null;
-      return { kind: 'visit', actor: d.visitor, text: `${d.visitor} 访问了你的空间 visited your space 👣`, href: `#/space/${d.visitor}` };
+      return { kind: 'visit', actor: d.visitor, text: `${nameOf(d.visitor)} (@${d.visitor}) 访问了你的空间 visited your space 👣`, href: `#/space/${d.visitor}` };
     case 'friend.request':
       return { kind: 'friend.request', actor: d.from, text: `${d.from} 想加你为好友 sent you a friend request`, href: '#/friends' };
     case 'friend.added': {
       const u = (d.users || []).find((x) => x !== self);
-      return u ? { kind: 'friend.added', actor: u, text: `你和 ${u} 成为了好友 You and ${u} are now friends 🤝`, href: `#/space/${u}` } : null;
+      return u ? { kind: 'friend.added', actor: u, text: `你和 ${nameOf(u)} 成为了好友 You and ${nameOf(u)} are now friends 🤝`, href: `#/space/${u}` } : null;
     }
     case 'level.up':
       if (d.user !== self) return null;

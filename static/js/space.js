@@ -2,25 +2,22 @@
 // signature, level badge, skin, background music, visible moods, gift shelf, guestbook
 // (留言板) and recent visitors (访客); live updates while it is open.
 
-import { el, $, attr, timeEl, busy, toast } from './dom.js';
+import { el, $, attr, timeEl, busy, toast, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
-import { state, me, emit } from './state.js';
-import { portrait, levelBadge, userLink } from './widgets.js';
-import { renderMood, prependMood, portraits } from './mood.js';
+import { state, me, emit, setLevel } from './state.js';
+import { portrait, levelBadge, userLink, learnPortrait, learnName } from './widgets.js';
+import { renderMood, prependMood } from './mood.js';
 import { composer } from './feed.js';
 import { giftShelf, openGiftDialog } from './gifts.js';
-import { editPanel, SKINS } from './edit.js';
-import { SONGS, toggle, stop, onMusicChange } from './music.js';
+import { editPanel } from './edit.js';
+import { setPageSkin, skinClass } from './skin.js';
+import { songOf, toggle, stop, onMusicChange } from './music.js';
 import { friendButton } from './friends.js';
 
 let view = null; // {user, section, moods, guestbook, visitors, data}
 
 function applySkin(section, skin) {
-  for (const s of SKINS) { section.classList.remove(`skin-${s}`); document.body.classList.remove(`skin-${s}`); }
-  const id = SKINS.includes(skin) ? skin : 'classic';
-  section.classList.add(`skin-${id}`);
-  section.dataset.skin = id;
-  document.body.classList.add(`skin-${id}`);
+  setPageSkin(skinClass(section, skin));
 }
 
 export function mountSpace(root, user) {
@@ -33,7 +30,7 @@ export function mountSpace(root, user) {
     if (view === v) view = null;
     if (v.unsub) v.unsub();
     stop();
-    for (const s of SKINS) document.body.classList.remove(`skin-${s}`);
+    setPageSkin(null);
   };
 }
 
@@ -50,14 +47,14 @@ async function load(v) {
   }
   if (view !== v) return;
   v.data = data;
+  if (data.is_self && data.level) setLevel(data.level);
   render(v);
 }
 
 function header(v) {
   const { profile, level } = v.data;
   const self = v.data.is_self ?? v.user === me();
-  portraits.set(v.user, profile.head_portrait);
-  const song = SONGS[profile.music];
+  const song = songOf(profile.music);
   const musicBtn = el('button', { type: 'button', class: 'btn btn-round music-toggle', testid: 'music-toggle', data: { music: profile.music || 'none', playing: 'false' },
     'aria-pressed': 'false', hidden: !song, title: song ? song.name : '' },
   el('span', { class: 'music-icon', 'aria-hidden': 'true', text: '♪' }), el('span', { class: 'music-label', text: song ? `▶ ${song.name}` : '' }));
@@ -92,6 +89,8 @@ function header(v) {
 
 function render(v) {
   const d = v.data;
+  learnPortrait(v.user, d.profile.head_portrait);
+  learnName(v.user, d.profile.display_name);
   const self = d.is_self ?? v.user === me();
   applySkin(v.section, d.profile.skin);
   v.section.textContent = '';
@@ -103,6 +102,8 @@ function render(v) {
   for (const e of d.guestbook || []) v.guestbook.appendChild(entryItem(e));
   v.visitors = el('ol', { class: 'visitor-list', testid: 'visitors' });
   for (const x of d.visitors || []) v.visitors.appendChild(visitorItem(x));
+  v.visitorsEmpty = el('p', { class: 'empty', testid: 'visitors-empty', text: '还没有访客 No visitors yet', hidden: (d.visitors || []).length > 0 });
+  v.guestbookEmpty = el('p', { class: 'empty', testid: 'guestbook-empty', text: '还没有留言 No messages yet', hidden: (d.guestbook || []).length > 0 });
   v.header = header(v);
   const main = el('div', { class: 'space-main' });
   if (self) main.appendChild(composer((mood) => onSpaceMood(mood)));
@@ -111,7 +112,7 @@ function render(v) {
   const side = el('div', { class: 'space-side' },
     giftShelf(v.user, d.gifts || []),
     el('section', { class: 'card', 'aria-labelledby': 'visitors-title' },
-      el('h2', { class: 'card-title', id: 'visitors-title', text: '👣 最近访客 Visitors' }), v.visitors),
+      el('h2', { class: 'card-title', id: 'visitors-title', text: '👣 最近访客 Visitors' }), v.visitorsEmpty, v.visitors),
     guestbookCard(v));
   v.section.append(v.header, v.editSlot, el('div', { class: 'space-grid' }, main, side));
 }
@@ -158,18 +159,18 @@ function guestbookCard(v) {
     });
   });
   return el('section', { class: 'card guestbook', testid: 'guestbook', 'aria-labelledby': 'gb-title' },
-    el('h2', { class: 'card-title', id: 'gb-title', text: '📝 留言板 Guestbook' }), form, v.guestbook);
+    el('h2', { class: 'card-title', id: 'gb-title', text: '📝 留言板 Guestbook' }), form, v.guestbookEmpty, v.guestbook);
 }
 
 function entryItem(e) {
   return el('li', { class: 'guestbook-entry', testid: 'guestbook-entry', data: { id: e.id, author: e.author } },
-    el('div', { class: 'entry-head' }, portrait(portraits.get(e.author), e.author, 'sm'), userLink(e.author, e.author_name), timeEl(e.ts)),
+    el('div', { class: 'entry-head' }, portrait(null, e.author, 'sm'), userLink(e.author, e.author_name), timeEl(e.ts)),
     el('p', { class: 'entry-text', testid: 'guestbook-text', text: e.text }));
 }
 
 function visitorItem(x) {
   return el('li', { class: 'visitor', testid: 'visitor', data: { user: x.user } },
-    portrait(portraits.get(x.user), x.user, 'sm'), userLink(x.user, x.user), timeEl(x.ts));
+    portrait(null, x.user, 'sm'), userLink(x.user, x.name), timeEl(x.ts));
 }
 
 // ---- live updates ----
@@ -184,8 +185,9 @@ export function onGuestbook(entry) {
   if (!view || !view.guestbook || entry.owner !== view.user) return;
   if ($(`[data-testid=guestbook-entry][data-id="${attr(entry.id)}"]`, view.guestbook)) return;
   const li = entryItem(entry);
-  li.classList.add('slide-in');
+  if (!reducedMotion()) li.classList.add('slide-in');
   view.guestbook.prepend(li);
+  view.guestbookEmpty.hidden = true;
 }
 
 export function onVisit({ owner, visitor, ts }) {
@@ -193,8 +195,9 @@ export function onVisit({ owner, visitor, ts }) {
   const old = $(`[data-testid=visitor][data-user="${attr(visitor)}"]`, view.visitors);
   if (old) old.remove();
   const li = visitorItem({ user: visitor, ts: ts || Date.now() });
-  li.classList.add('slide-in');
+  if (!reducedMotion()) li.classList.add('slide-in');
   view.visitors.prepend(li);
+  view.visitorsEmpty.hidden = true;
 }
 
 export function onLevel(user, level) {
@@ -214,3 +217,6 @@ export function onFriendship() {
 }
 
 export const spaceUser = () => (view ? view.user : null);
+
+/** Reload the open space page (after a resume gap: live updates may have been lost). */
+export function refetchSpace() { if (view) load(view); }

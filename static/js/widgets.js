@@ -20,14 +20,39 @@ export const VISIBILITY = {
   private: ['仅自己 Private', '🔒'],
 };
 
-/** Round head portrait; falls back to the user's initial on a coloured disc. */
+const known = new Map(); // user -> head_portrait id, learned from profiles and records
+const names = new Map();  // user -> display name, learned the same way
+
+/** Round head portrait. Without an `id`, the one last learned for `user`; else the
+ * user's initial on a coloured disc. Every portrait of a user is repainted when a
+ * new one is learned (learnPortrait). */
 export function portrait(id, user = '', size = 'md') {
-  const known = PORTRAITS[id];
-  const node = el('span', { class: ['portrait', `portrait-${size}`, known ? `portrait-${id}` : 'portrait-initial'], data: { portrait: id || '' }, 'aria-hidden': 'true' },
-    known ? known[0] : (user || '?').slice(0, 1).toUpperCase());
-  if (!known) node.style.setProperty('--hue', String(hue(user)));
+  const node = el('span', { class: ['portrait', `portrait-${size}`], data: { portraitUser: user || undefined }, 'aria-hidden': 'true' });
+  paintPortrait(node, id || (user ? known.get(user) : null), user);
   return node;
 }
+
+function paintPortrait(node, id, user) {
+  const face = Object.hasOwn(PORTRAITS, id || '') ? PORTRAITS[id] : null;
+  for (const c of [...node.classList]) if (c.startsWith('portrait-') && !/^portrait-(sm|md|lg|xl)$/.test(c)) node.classList.remove(c);
+  node.classList.add(face ? `portrait-${id}` : 'portrait-initial');
+  node.dataset.portrait = face ? id : '';
+  node.textContent = face ? face[0] : (user || '?').slice(0, 1).toUpperCase();
+  if (face) node.style.removeProperty('--hue'); else node.style.setProperty('--hue', String(hue(user)));
+}
+
+/** Remember `user`'s head portrait and repaint the ones on screen that follow the user. */
+export function learnPortrait(user, id) {
+  if (!user || !id || known.get(user) === id) return;
+  known.set(user, id);
+  for (const node of document.querySelectorAll(`.portrait[data-portrait-user="${CSS.escape(user)}"]`)) {
+    paintPortrait(node, id, user);
+  }
+}
+
+/** Remember a display name (records such as gifts and visits carry only usernames). */
+export function learnName(user, name) { if (user && name) names.set(user, name); }
+export const nameOf = (user) => names.get(user) || user;
 
 export function hue(text) {
   let h = 0;
@@ -35,7 +60,10 @@ export function hue(text) {
   return h;
 }
 
-/** Level badge: ♛ crowns, ☀ suns, ☾ moons, ★ stars, and "Lv n". */
+/** Points needed in total to reach `level` (hub/levels.py: 5·(level−1)·level). */
+export const threshold = (level) => 5 * (level - 1) * level;
+
+/** Level badge: ♛ crowns, ☀ suns, ☾ moons, ★ stars (4 of one make 1 of the next), and "等级 Lv n". */
 export function levelBadge(level, testid = 'level-badge') {
   const lv = level || { level: 1, points: 0, icons: { stars: 1 } };
   const icons = lv.icons || {};
@@ -44,13 +72,30 @@ export function levelBadge(level, testid = 'level-badge') {
   for (const [key, glyph, cls] of parts) {
     for (let i = 0; i < Math.min(Number(icons[key]) || 0, 4); i += 1) iconBox.appendChild(el('span', { class: `lv-${cls}`, text: glyph }));
   }
-  const title = `等级 Level ${lv.level} · ${lv.points ?? 0}${lv.next ? ` / ${lv.next}` : ''} 积分 points`;
+  const togo = lv.next ? ` · 还差 ${lv.next} 分升级 ${lv.next} to next level` : '';
+  const title = `等级 Level ${lv.level} · ${lv.points ?? 0} 积分 points${togo}`;
   return el('span', { class: 'level-badge', testid, data: { level: lv.level }, title, 'aria-label': title },
+    el('span', { class: 'level-word', 'aria-hidden': 'true', text: '等级' }),
     el('span', { class: 'level-num', text: `Lv ${lv.level}` }), iconBox);
 }
 
+/** Progress bar towards the next level. */
+export function levelProgress(level) {
+  const lv = level || { level: 1, points: 0, next: 10 };
+  const points = Number(lv.points || 0);
+  const base = threshold(Number(lv.level || 1));
+  const top = lv.next == null ? points : points + Number(lv.next);
+  const pct = top > base ? Math.min(100, Math.max(0, Math.round(((points - base) / (top - base)) * 100))) : 100;
+  const fill = el('span', { class: 'progress-fill' });
+  fill.style.width = `${pct}%`;
+  const label = lv.next == null ? `${points} 积分 points` : `${points} / ${top} 积分 points`;
+  return el('div', { class: 'progress', testid: 'level-progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100',
+    'aria-valuenow': String(pct), 'aria-label': `升级进度 Progress to next level: ${label}`, title: label }, fill);
+}
+
 export function userLink(user, name, cls = 'user-link') {
-  return el('a', { class: cls, href: `#/space/${encodeURIComponent(user)}`, data: { user }, title: `@${user}` }, name || user);
+  if (name && name !== user) learnName(user, name);
+  return el('a', { class: cls, href: `#/space/${encodeURIComponent(user)}`, data: { user }, title: `@${user}` }, name || nameOf(user));
 }
 
 export function tagChip(tag) {
