@@ -45,6 +45,7 @@ class Mood(TypedDict):
     ts: int
     # added per viewer by the handlers:
     author_name: NotRequired[str]
+    author_portrait: NotRequired[str]
     likes: NotRequired[int]
     liked: NotRequired[bool]
     comments: NotRequired[list[Comment]]
@@ -59,6 +60,7 @@ class Comment(TypedDict):
     reply_to: str | None
     ts: int
     author_name: NotRequired[str]
+    author_portrait: NotRequired[str]
 
 
 # "from" is a Python keyword, hence the functional form.
@@ -84,6 +86,7 @@ class Entry(TypedDict):
     text: str
     ts: int
     author_name: NotRequired[str]
+    author_portrait: NotRequired[str]
 
 
 class Visit(TypedDict):

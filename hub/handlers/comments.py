@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub import validate
 from hub.errors import bad_request
-from hub.handlers.common import award, names, visible_mood
+from hub.handlers.common import award, people, person, visible_mood
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler
@@ -27,7 +27,9 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
             raise bad_request(f"reply_to {reply_to} is not a comment on mood {mood_id}")
     comment = await node.store.add_comment(mood_id, ctx.user, text, reply_to,
                                            node.clock.now_ms())
-    comment["author_name"] = (await names(node, [ctx.user])).get(ctx.user, ctx.user)
+    who = person(await people(node, [ctx.user]), ctx.user)
+    comment["author_name"], comment["author_portrait"] = (
+        who["display_name"], who["head_portrait"])
     await node.publish("comment", {"comment": comment, "mood_author": mood["author"]}, audience)
     if mood["author"] != ctx.user:
         await award(node, ctx.user, "comment.post")

@@ -4,7 +4,7 @@ per-viewer decoration of moods (names, like counts, comments)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from hub import levels
 from hub.channels.audience import can_see_mood, level_audience, mood_audience
@@ -65,6 +65,22 @@ async def names(node: Node, usernames: Iterable[str]) -> dict[str, str]:
     return {name: u["display_name"] for name, u in users.items()}
 
 
+class Person(TypedDict):
+    display_name: str
+    head_portrait: str
+
+
+async def people(node: Node, usernames: Iterable[str]) -> dict[str, Person]:
+    """Display name and head portrait of each user, so a client can draw anyone."""
+    users = await node.store.get_users(set(usernames))
+    return {name: Person(display_name=u["display_name"], head_portrait=u["head_portrait"])
+            for name, u in users.items()}
+
+
+def person(found: dict[str, Person], username: str) -> Person:
+    return found.get(username) or Person(display_name=username, head_portrait="")
+
+
 async def decorate(node: Node, moods: list[Mood], viewer: str) -> list[Mood]:
     """Add author names, like counts, the viewer's like and recent comments."""
     if not moods:
@@ -72,16 +88,19 @@ async def decorate(node: Node, moods: list[Mood], viewer: str) -> list[Mood]:
     ids = [m["id"] for m in moods]
     likes = await node.store.likes(ids, viewer)
     comments = await node.store.comments(ids, COMMENTS_PER_MOOD)
-    people = {m["author"] for m in moods}
+    authors = {m["author"] for m in moods}
     for items, _ in comments.values():
-        people.update(c["author"] for c in items)
-    display = await names(node, people)
+        authors.update(c["author"] for c in items)
+    found = await people(node, authors)
     for mood in moods:
         count, liked = likes[mood["id"]]
         items, total = comments[mood["id"]]
         for comment in items:
-            comment["author_name"] = display.get(comment["author"], comment["author"])
-        mood["author_name"] = display.get(mood["author"], mood["author"])
+            who = person(found, comment["author"])
+            comment["author_name"] = who["display_name"]
+            comment["author_portrait"] = who["head_portrait"]
+        who = person(found, mood["author"])
+        mood["author_name"], mood["author_portrait"] = who["display_name"], who["head_portrait"]
         mood["likes"], mood["liked"] = count, liked
         mood["comments"], mood["comment_count"] = items, total
     return moods

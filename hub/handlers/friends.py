@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from hub import validate
 from hub.channels.audience import pair
 from hub.errors import bad_request, conflict, not_found
-from hub.handlers.common import existing_user, names
+from hub.handlers.common import existing_user, people, person
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler
@@ -70,10 +70,9 @@ async def list_friends(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     friends = sorted(await node.store.friends(ctx.user))
     online = await node.broker.online(friends)
     incoming, outgoing = await node.store.requests(ctx.user)
-    display = await names(node, friends)
+    found = await people(node, friends)
     return {
-        "friends": [{"user": f, "display_name": display.get(f, f), "online": f in online}
-                    for f in friends],
+        "friends": [{"user": f, **person(found, f), "online": f in online} for f in friends],
         "incoming": incoming,
         "outgoing": outgoing,
     }

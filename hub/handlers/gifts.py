@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from hub import catalog, validate
 from hub.channels.audience import pair
 from hub.errors import bad_request, forbidden
-from hub.handlers.common import award, existing_user, level_of
+from hub.handlers.common import award, existing_user, level_of, people, person
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler
@@ -33,6 +33,9 @@ async def send(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         raise forbidden(f"{item['name']} needs level {item['min_level']}; you are level {level}")
     gift = await node.store.add_gift(ctx.user, to, gift_id, item["name"], item["animation"],
                                      message, node.clock.now_ms())
+    sender = person(await people(node, [ctx.user]), ctx.user)
+    gift = {**gift, "from_name": sender["display_name"],  # type: ignore[typeddict-unknown-key]
+            "from_portrait": sender["head_portrait"]}
     await node.publish("gift", {"gift": gift}, pair(to, ctx.user))
     await award(node, to, "gift.received")
     await award(node, ctx.user, "gift.sent")

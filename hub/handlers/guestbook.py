@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub import validate
 from hub.channels.audience import pair
-from hub.handlers.common import award, existing_user, names
+from hub.handlers.common import award, existing_user, people, person
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler
@@ -20,7 +20,8 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     await existing_user(ctx, owner)
     node = ctx.node
     entry = await node.store.add_entry(owner, ctx.user, text, node.clock.now_ms())
-    entry["author_name"] = (await names(node, [ctx.user])).get(ctx.user, ctx.user)
+    who = person(await people(node, [ctx.user]), ctx.user)
+    entry["author_name"], entry["author_portrait"] = who["display_name"], who["head_portrait"]
     await node.publish("guestbook", {"entry": entry}, pair(owner, ctx.user))
     if owner != ctx.user:
         await award(node, ctx.user, "guestbook.post")

@@ -14,12 +14,13 @@ if TYPE_CHECKING:
 async def _toggle(ctx: Context, data: dict[str, Any], liked: bool) -> dict[str, Any]:
     mood_id = validate.identifier(data, "mood_id")
     assert mood_id is not None
-    _, audience = await visible_mood(ctx, mood_id)
+    mood, audience = await visible_mood(ctx, mood_id)
     store = ctx.node.store
     changed, count = await (store.like if liked else store.unlike)(mood_id, ctx.user)
     if changed:
         await ctx.node.publish(
-            "like", {"mood_id": mood_id, "user": ctx.user, "likes": count, "liked": liked},
+            "like", {"mood_id": mood_id, "mood_author": mood["author"], "user": ctx.user,
+                     "likes": count, "liked": liked},
             audience)
     return {"likes": count}
 

@@ -38,7 +38,8 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     mood = await node.store.add_mood(ctx.user, text, visibility, tag, node.clock.now_ms())
     author = await node.store.get_user(ctx.user)
     # A new mood has no likes or comments: the same decoration holds for every viewer.
-    mood.update(author_name=author["display_name"] if author else ctx.user, likes=0,
+    mood.update(author_name=author["display_name"] if author else ctx.user,
+                author_portrait=author["head_portrait"] if author else "", likes=0,
                 liked=False, comments=[], comment_count=0)
     friends = await node.store.friends(ctx.user)
     await node.publish("mood", {"mood": mood}, mood_audience(ctx.user, visibility, friends))

@@ -9,7 +9,7 @@ from hub import catalog, levels, validate
 from hub.catalog import Unlockable
 from hub.channels.audience import visible_sources, visit_audience
 from hub.errors import bad_request, forbidden
-from hub.handlers.common import award, decorate, existing_user, names
+from hub.handlers.common import award, decorate, existing_user, names, people, person
 from hub.models import profile_of
 
 if TYPE_CHECKING:
@@ -29,25 +29,31 @@ async def get(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     owner_friends = await store.friends(owner)
     if owner != me:
         now = node.clock.now_ms()
-        first_today = await store.add_visit(owner, me, now)
-        await node.publish("visit", {"owner": owner, "visitor": me, "ts": now},
-                           visit_audience(owner, me))
-        if first_today:
+        if await store.add_visit(owner, me, now):
+            # Once per visitor and day: a reload must not notify the owner again.
+            await node.publish("visit", {"owner": owner, "visitor": me, "ts": now},
+                               visit_audience(owner, me))
             await award(node, owner, "visit.received")
         user = await existing_user(ctx, owner)  # points may have changed
     sources = visible_sources(me, owner, me in owner_friends)
     moods = await decorate(node, await store.timeline(sources, None, SPACE_MOODS), me)
     entries = await store.entries(owner, SPACE_ENTRIES)
-    display = await names(node, {e["author"] for e in entries})
+    visitors = await store.visitors(owner, SPACE_VISITORS)
+    gifts = await store.gifts(owner, SPACE_GIFTS)
+    found = await people(node, {e["author"] for e in entries} | {v["user"] for v in visitors}
+                         | {g["from"] for g in gifts})
     for entry in entries:
-        entry["author_name"] = display.get(entry["author"], entry["author"])
+        who = person(found, entry["author"])
+        entry["author_name"], entry["author_portrait"] = (
+            who["display_name"], who["head_portrait"])
     return {
         "profile": profile_of(user),
         "level": levels.info(user["points"]),
         "moods": moods,
         "guestbook": entries,
-        "visitors": await store.visitors(owner, SPACE_VISITORS),
-        "gifts": await store.gifts(owner, SPACE_GIFTS),
+        "visitors": [{**v, **person(found, v["user"])} for v in visitors],
+        "gifts": [{**g, "from_name": person(found, g["from"])["display_name"],
+                   "from_portrait": person(found, g["from"])["head_portrait"]} for g in gifts],
         "is_friend": me in owner_friends,
         "is_self": me == owner,
     }

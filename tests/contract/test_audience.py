@@ -80,7 +80,8 @@ async def test_comment_like_and_delete_follow_the_mood_audience(users: Users) ->
     assert (await b.call("like", {"mood_id": mood["id"]})) == {"likes": 1}
     for who in (a, b):
         event = await who.next_event("like")
-        assert event.data == {"mood_id": mood["id"], "user": b.name, "likes": 1, "liked": True}
+        assert event.data == {"mood_id": mood["id"], "mood_author": a.name, "user": b.name,
+                              "likes": 1, "liked": True}
     await a.call("mood.delete", {"mood_id": mood["id"]})
     for who in (a, b):
         assert (await who.next_event("mood.deleted")).data == {"mood_id": mood["id"]}

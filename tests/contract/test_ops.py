@@ -227,3 +227,35 @@ async def test_kj_error_carries_code(users: Users) -> None:
     with pytest.raises(KjError) as exc:
         await a.call("mood.delete", {"mood_id": "123456"})
     assert exc.value.code == "not_found"
+
+
+async def test_people_come_with_names_and_portraits(users: Users) -> None:
+    a, b = await users.new("a"), await users.new("b")
+    await befriend(a, b)
+    await b.call("space.update", {"display_name": "小白", "head_portrait": "panda"})
+    mood = (await a.call("mood.post", {"text": "看熊猫"}))["mood"]
+    await b.call("comment.post", {"mood_id": mood["id"], "text": "好可爱"})
+    await b.call("guestbook.post", {"to": a.name, "text": "来啦"})
+    await b.call("space.get", {"user": a.name})
+    await b.call("gift.send", {"to": a.name, "gift": "rose"})
+    gift = (await a.next_event("gift")).data["gift"]
+    assert (gift["from_name"], gift["from_portrait"]) == ("小白", "panda")
+    comment = (await a.call("feed", {}))["items"][0]["comments"][0]
+    assert (comment["author_name"], comment["author_portrait"]) == ("小白", "panda")
+    space = await a.call("space.get", {"user": a.name})
+    visitor = next(v for v in space["visitors"] if v["user"] == b.name)
+    assert (visitor["display_name"], visitor["head_portrait"]) == ("小白", "panda")
+    assert space["guestbook"][0]["author_portrait"] == "panda"
+    assert space["gifts"][0]["from_portrait"] == "panda"
+    friend = (await a.call("friends.list", {}))["friends"][0]
+    assert (friend["display_name"], friend["head_portrait"]) == ("小白", "panda")
+
+
+async def test_a_visit_notifies_the_owner_once_a_day(users: Users) -> None:
+    a, b = await users.new("a"), await users.new("b")
+    for _ in range(3):
+        await b.call("space.get", {"user": a.name})
+    await a.next_event("visit")
+    await b.call("guestbook.post", {"to": a.name, "text": "marker"})
+    await a.next_event("guestbook")
+    await a.expect_no_event("visit", within=0)  # reloads before the marker sent nothing
