@@ -53,3 +53,10 @@ def new_token() -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login_id(token_hash: str) -> str:
+    """A short public name for one login (session): revocation signals carry this, never
+    the token or its full hash."""
+    return token_hash[:16]
+

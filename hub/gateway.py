@@ -14,7 +14,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from hub import levels
-from hub.auth import token_hash
+from hub.auth import login_id, token_hash
 from hub.errors import CloseCode, EngineUnavailable, ErrorCode, OpError
 from hub.node import Node
 from hub.ops import Context, OpRegistry
@@ -51,9 +51,9 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     if not origin_allowed(ws.headers, node.settings.allowed_origins):
         await ws.close(CloseCode.ORIGIN_REFUSED, "origin not allowed")
         return
+    token = ws.query_params.get("token") or ws.cookies.get(SESSION_COOKIE)
     try:
-        user = await authenticate(
-            node, ws.query_params.get("token") or ws.cookies.get(SESSION_COOKIE))
+        user = await authenticate(node, token)
     except EngineUnavailable:
         await ws.close(CloseCode.INTERNAL, "storage unavailable; retry")
         return
@@ -64,6 +64,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     session = Session(transport_for(ws), user, max_queue_bytes=settings.max_queue_bytes,
                       catch_up=node.catch_up, on_overflow=node.metrics.slow_closes.inc)
     session.last_recv = node.clock.monotonic()
+    session.login = login_id(token_hash(token or ""))
     node.metrics.connections.inc()
     node.metrics.connections_total.inc()
     attached = False

@@ -25,6 +25,7 @@ from hub.protocol import (
     make_event_id,
     seq_of,
 )
+from hub.ratelimit import FailureLimiter
 from hub.session import HistoryLost, Session
 from hub.store.base import Store
 
@@ -53,6 +54,8 @@ class Node:
         self.draining = False
         self._heartbeat: asyncio.Task[None] | None = None
         self.services: list[Service] = []
+        # 5 wrong passwords in a row, then one try per 10 s: password guessing stalls
+        self.login_failures = FailureLimiter(0.1, 5, clock.monotonic)
         self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:

@@ -89,6 +89,22 @@ def encode_presence(user: str, online: bool) -> bytes:
     return orjson.dumps({"type": "presence", "data": {"user": user, "online": online}})
 
 
+REVOKED_PREFIX = b'{"type":"revoked"'
+
+
+def encode_revoked(login: str) -> bytes:
+    """Node-to-node signal on a user's live channel: close that login's connections.
+    Never forwarded to clients."""
+    return orjson.dumps({"type": "revoked", "data": {"login": login}})
+
+
+def revoked_login(frame: bytes) -> str | None:
+    if not frame.startswith(REVOKED_PREFIX):
+        return None
+    login = orjson.loads(frame)["data"]["login"]
+    return login if isinstance(login, str) else None
+
+
 def encode_heartbeat(ts: int) -> bytes:
     return orjson.dumps({"type": "heartbeat", "data": {"ts": ts}})
 

@@ -1,5 +1,5 @@
-"""A token bucket per connection: `rate` ops a second with bursts of `burst`. Each op
-refused adds a strike; strikes reset when an op is let through again."""
+"""Token buckets: ops per connection (`rate` a second, bursts of `burst`; each op refused
+adds a strike, strikes reset when one is let through), and failed logins per username."""
 
 from __future__ import annotations
 
@@ -15,13 +15,49 @@ class TokenBucket:
         self.stamp = now()
         self.strikes = 0
 
-    def take(self) -> bool:
+    def _refill(self) -> None:
         now = self.now()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
+
+    def full(self) -> bool:
+        self._refill()
+        return self.tokens >= self.burst
+
+    def available(self) -> bool:
+        """Whether `take` would succeed now (takes nothing)."""
+        self._refill()
+        return self.tokens >= 1
+
+    def take(self) -> bool:
+        self._refill()
         if self.tokens >= 1:
             self.tokens -= 1
             self.strikes = 0
             return True
         self.strikes += 1
         return False
+
+
+class FailureLimiter:
+    """Failed logins per username: `burst` failures, then one more every `1/rate` s.
+    Only failures cost, so a user who types their password right is never slowed."""
+
+    MAX_TRACKED = 10_000
+
+    def __init__(self, rate: float, burst: int, now: Callable[[], float]) -> None:
+        self.rate, self.burst, self.now = rate, burst, now
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def allowed(self, key: str) -> bool:
+        bucket = self._buckets.get(key)
+        return bucket is None or bucket.available()
+
+    def failed(self, key: str) -> None:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self.MAX_TRACKED:  # forget the ones that recovered
+                self._buckets = {k: b for k, b in self._buckets.items() if not b.full()}
+            bucket = self._buckets[key] = TokenBucket(self.rate, self.burst, self.now)
+        bucket.take()
+

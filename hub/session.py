@@ -55,6 +55,7 @@ class Session:
         self.last_recv = 0.0
         self.closed = False
         self.close_code: int | None = None
+        self.login = ""  # auth.login_id of the token this connection authenticated with
         self._buffer: list[tuple[int, bytes]] | None = []  # buffering until `go_live`
         # Seq-less frames (heartbeats, presence) sent while the connection is still being
         # resumed: the session is reachable from the moment it is attached, but `hello`

@@ -23,6 +23,7 @@ from hub.errors import EngineUnavailable, ErrorCode, OpError, bad_request, confl
 from hub.models import UserRecord
 from hub.node import Node
 from hub.ops import Context, OpRegistry
+from hub.protocol import encode_revoked
 
 log = logging.getLogger("hub.web")
 
@@ -133,11 +134,15 @@ async def login(request: Request) -> Response:
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise bad_request("'username' and 'password' must be strings")
+    if not node.login_failures.allowed(username):
+        raise OpError(ErrorCode.RATE_LIMITED,
+                      "too many wrong passwords for this user; try again in a minute")
     user = await node.store.get_user(username)
     ok = user is not None and await asyncio.to_thread(
         functools.partial(auth.verify_password, password, user["password_hash"],
                           pepper=node.settings.secret))
     if not ok or user is None:
+        node.login_failures.failed(username)
         return unauthenticated("wrong username or password")
     return await _start_session(node, user, 200)
 
@@ -147,7 +152,11 @@ async def logout(request: Request) -> Response:
     node: Node = request.app.state.node
     token = request_token(request)
     if token:
-        await node.store.delete_session(auth.token_hash(token))
+        hashed = auth.token_hash(token)
+        user = await node.store.session_user(hashed, node.clock.now_ms())
+        await node.store.delete_session(hashed)
+        if user:  # this login's open sockets, on every node, close with 4401
+            await node.broker.signal(encode_revoked(auth.login_id(hashed)), [user])
     response = json_response({})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

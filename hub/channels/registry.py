@@ -14,8 +14,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from hub.channels.base import Broker
+from hub.errors import CloseCode
 from hub.metrics import Metrics
-from hub.protocol import seq_of
+from hub.protocol import REVOKED_PREFIX, revoked_login, seq_of
 from hub.session import Session
 
 log = logging.getLogger("hub.registry")
@@ -105,9 +106,18 @@ class LocalRegistry:
         if not local:
             return
         seq = seq_of(frame)
+        if seq is None and frame.startswith(REVOKED_PREFIX):
+            self._revoke(local, revoked_login(frame))
+            return
         for session in local:
             session.push_event(seq, frame)
         self.metrics.deliveries.inc(len(local))
+
+    @staticmethod
+    def _revoke(local: set[Session], login: str | None) -> None:
+        for session in list(local):
+            if session.login == login:
+                session.close_soon(CloseCode.UNAUTHENTICATED, "logged out")
 
     def resync_all(self) -> None:
         for local in self.sessions.values():

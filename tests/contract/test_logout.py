@@ -1,0 +1,43 @@
+"""Logging out closes that login's open sockets (4401) — and only that login's."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from hub.client import Client, KjClosed, login
+from tests.harness import PASSWORD, InProcessHub, Users
+
+
+async def test_logout_closes_only_that_logins_sockets(hub: InProcessHub, users: Users) -> None:
+    ann = await users.new("ann")
+    same_login_tab = await users.tab(ann)
+    other = await login(hub.url, str(ann.name), PASSWORD)  # another device
+    other_device = await Client.connect(hub.url, other["token"], name=ann.name)
+    users.clients.append(other_device)
+
+    async with httpx.AsyncClient() as http:
+        response = await http.post(hub.url + "/api/logout",
+                                   headers={"Authorization": f"Bearer {ann.token}"})
+    assert response.status_code == 200
+    assert await ann.wait_closed() == 4401
+    assert await same_login_tab.wait_closed() == 4401
+    assert (await other_device.call("ping"))["ts"] > 0
+    with pytest.raises(KjClosed) as refused:  # and the token is gone
+        await Client.connect(hub.url, ann.token, name=ann.name)
+    assert refused.value.code == 4401
+
+
+async def test_password_guessing_is_throttled_per_user(hub: InProcessHub,
+                                                       users: Users) -> None:
+    ann, bob = await users.new("ann"), await users.new("bob")
+    async with httpx.AsyncClient() as http:
+        async def attempt(name: str | None, password: str) -> httpx.Response:
+            return await http.post(hub.url + "/api/login",
+                                   json={"username": name, "password": password})
+
+        for _ in range(5):
+            assert (await attempt(ann.name, "wrong-password")).status_code == 401
+        refused = await attempt(ann.name, PASSWORD)  # even the right one, for now
+        assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+        assert (await attempt(bob.name, PASSWORD)).status_code == 200  # others unaffected
