@@ -235,9 +235,13 @@ $('#conn-retry').addEventListener('click', () => conn.reconnectNow());
 
 conn.addEventListener('state', (e) => paintConn(e.detail));
 
-conn.addEventListener('unauthorized', () => {
+conn.addEventListener('unauthorized', (e) => {
   Conn.forgetResume();
-  endSession(currentUser ? '登录已过期，请重新登录 Session expired, please log in again' : null);
+  // The hub closes a login's sockets with reason "logged out" when it logs out anywhere.
+  const loggedOut = e.detail && e.detail.reason === 'logged out';
+  endSession(!currentUser ? null : loggedOut
+    ? '已在其他标签页或设备退出 Logged out in another tab or device'
+    : '登录已过期，请重新登录 Session expired, please log in again');
 });
 
 conn.addEventListener('hello', (e) => {

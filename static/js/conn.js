@@ -8,7 +8,7 @@
 //   event      {frame}                        each inbox event once, in order
 //   presence   {user, online}
 //   synced     {count, gap, kinds}            after a resume replayed missed events
-//   unauthorized {}                           socket closed with 4401
+//   unauthorized {reason}                     socket closed with 4401
 //
 // The resume position (last event id, seq, epoch) lives in sessionStorage: one per tab,
 // so a reload resumes exactly where this tab left off and two tabs never share one.
@@ -141,11 +141,11 @@ export class Conn extends EventTarget {
     this.user = null;
     const helloTimer = setTimeout(() => { if (!this.user) this.abandon(ws, 'hello timeout'); }, HELLO_TIMEOUT);
     ws.onmessage = (msg) => { if (this.ws === ws) this.onFrame(msg.data); };
-    ws.onclose = (ev) => { clearTimeout(helloTimer); if (this.ws === ws) this.onClose(ev.code); };
+    ws.onclose = (ev) => { clearTimeout(helloTimer); if (this.ws === ws) this.onClose(ev.code, ev.reason); };
     ws.onerror = () => { /* onclose follows */ };
   }
 
-  onClose(code) {
+  onClose(code, reason = '') {
     this.ws = null;
     this.user = null;
     clearTimeout(this.silenceTimer);
@@ -154,7 +154,7 @@ export class Conn extends EventTarget {
     if (code === 4401) {
       this.stopped = true;
       this.setState('signed-out', { code });
-      this.emit('unauthorized', {});
+      this.emit('unauthorized', { reason });
       return;
     }
     if (code === 4403) {
@@ -242,7 +242,8 @@ export class Conn extends EventTarget {
     } else {
       // Fresh start or a gap: no replay, live from the head hello names.
       this.lastSeq = head;
-      this.lastId = hello.last_id || '';
+      // An empty inbox has no last id; "<epoch>:0" resumes from its very start.
+      this.lastId = hello.last_id || (hello.epoch ? `${hello.epoch}:0` : '');
       if (gap) this.startReplay(head, 0, true);
       else this.replay = null;
     }

@@ -89,3 +89,14 @@ async def test_publishing_is_off_without_a_server_key(hub_settings: Settings) ->
         assert "--server-key" in response.json()["message"]
     finally:
         await hub.stop()
+
+
+async def test_an_empty_inbox_resumes_from_epoch_zero(hub: InProcessHub, users: Users) -> None:
+    ann = await users.new("ann")
+    assert ann.hello["last_id"] == "" and ann.hello["seq"] == 0
+    await ann.close()
+    for n in range(3):
+        await publish(hub, {"event": "n", "to": [ann.name], "data": {"n": n}})
+    resumed = await users.tab(ann, since=f"{ann.hello['epoch']}:0")
+    assert resumed.hello["gap"] is False and resumed.hello["replayed"] == 3
+    assert [(await resumed.next_event()).data["n"] for _ in range(3)] == [0, 1, 2]
