@@ -74,7 +74,7 @@ async def recipients(node: Node, publication: Publication) -> list[str]:
         if await node.store.get_user(publication.friends_of) is None:
             raise not_found(f"no user '{publication.friends_of}'")
         return sorted(await node.store.friends(publication.friends_of))
-    known = await node.store.get_users(publication.to)
+    known = await node.store.existing_users(publication.to)
     missing = [u for u in publication.to if u not in known]
     if missing:
         raise not_found(f"no such users: {', '.join(missing[:10])}")

@@ -81,10 +81,10 @@ class Session:
         if self._early is not None:
             self._early.append(frame)
             return
-        if not self.queue and self._writer is not None and self.transport.writable():
+        if not self.queue and self._writer is not None:
             try:  # fast path: an idle socket takes the frame now, no task switch
-                self.transport.write_now((frame,))
-                return
+                if self.transport.try_write(frame):
+                    return
             except ConnectionError:
                 self.closed = True
                 return

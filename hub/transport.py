@@ -29,6 +29,11 @@ class Transport(Protocol):
 
     def writable(self) -> bool: ...
 
+    def try_write(self, frame: bytes) -> bool:
+        """Write `frame` now if the socket takes it without buffering up (True); False
+        when it must wait. Raises ConnectionError once the socket is closing."""
+        ...
+
     def write_now(self, frames: Sequence[bytes]) -> None: ...
 
     async def wait_writable(self) -> None: ...
@@ -56,6 +61,9 @@ class AsgiTransport:
     def writable(self) -> bool:
         return False
 
+    def try_write(self, frame: bytes) -> bool:
+        return False
+
     def write_now(self, frames: Sequence[bytes]) -> None:
         raise NotImplementedError
 
@@ -81,6 +89,18 @@ class DirectTransport:
     def writable(self) -> bool:
         proto = self.proto
         return (proto.writable.is_set() and not proto.close_sent and not proto.disconnected)
+
+    def try_write(self, frame: bytes) -> bool:
+        # The fan-out hot path: one call, the fewest attribute loads, one transport write.
+        proto = self.proto
+        if proto.close_sent or proto.disconnected:
+            raise ConnectionError("socket closed")
+        if not proto.writable.is_set():
+            return False
+        size = len(frame)
+        proto.transport.write((bytes((0x81, size)) if size < 126 else text_frame_header(size))
+                              + frame)
+        return True
 
     def write_now(self, frames: Sequence[bytes]) -> None:
         proto = self.proto

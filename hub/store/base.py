@@ -34,6 +34,10 @@ class Store(Protocol):
 
     async def get_users(self, usernames: Collection[str]) -> dict[str, UserRecord]: ...
 
+    async def existing_users(self, usernames: Collection[str]) -> set[str]:
+        """Which of `usernames` have an account (cheaper than `get_users`)."""
+        ...
+
     async def update_user(self, username: str, fields: dict[str, str]) -> UserRecord | None: ...
 
     async def search_users(self, prefix: str, limit: int) -> list[str]:

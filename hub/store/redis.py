@@ -122,6 +122,14 @@ class RedisStore(RedisSocial):
         return None if key is None else _user(await self.client.hgetall(key))
 
     @engine_call
+    async def existing_users(self, usernames: Collection[str]) -> set[str]:
+        names = list(dict.fromkeys(usernames))
+        if not names:
+            return set()
+        scores = await self.client.zmscore(self.keys.usernames, names)
+        return {name for name, score in zip(names, scores, strict=True) if score is not None}
+
+    @engine_call
     async def get_users(self, usernames: Collection[str]) -> dict[str, UserRecord]:
         keys = [k for n in set(usernames) if (k := self._user_key(n)) is not None]
         if not keys:

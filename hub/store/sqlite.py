@@ -72,6 +72,14 @@ class SqliteStore:
         ).fetchall()
         return {row["username"]: _user(row) for row in rows}
 
+    async def existing_users(self, usernames: Collection[str]) -> set[str]:
+        names = list(usernames)
+        if not names:
+            return set()
+        rows = self.db.execute(
+            f"SELECT username FROM users WHERE username IN ({_marks(names)})", names)
+        return {row[0] for row in rows}
+
     async def update_user(self, username: str, fields: dict[str, str]) -> UserRecord | None:
         if fields:
             sets = ", ".join(f"{name} = :{name}" for name in fields)

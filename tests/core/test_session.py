@@ -26,6 +26,12 @@ class FakeTransport:
     def writable(self) -> bool:
         return self.direct and self.gate.is_set()
 
+    def try_write(self, frame: bytes) -> bool:
+        if not self.writable():
+            return False
+        self.write_now((frame,))
+        return True
+
     def write_now(self, frames: Sequence[bytes]) -> None:
         self.sent.extend(frames)
         self._progress.set()
