@@ -85,5 +85,5 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(CaptureRawSend)
+    app.add_middleware(CaptureRawSend, direct={"/ws": websocket_endpoint})
     return app

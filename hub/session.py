@@ -12,13 +12,44 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 
 from hub.errors import CloseCode
 from hub.transport import Transport
 
 log = logging.getLogger("hub.session")
+
+
+class Flag:
+    """`asyncio.Event` for one waiter, without the deque every Event carries: a
+    session has two, and an idle connection should cost as little as possible."""
+
+    __slots__ = ("_set", "_waiter")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        waiter = self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await waiter
+        finally:
+            self._waiter = None
 
 
 class HistoryLost(Exception):
@@ -48,7 +79,7 @@ class Session:
         self.max_queue_bytes = max_queue_bytes
         self.catch_up = catch_up
         self.on_overflow = on_overflow
-        self.queue: deque[bytes] = deque()
+        self.queue: list[bytes] = []  # a list, not a deque: an idle socket's is tiny
         self.queued_bytes = 0
         self.last_seq = 0
         self.epoch = ""
@@ -61,8 +92,8 @@ class Session:
         # resumed: the session is reachable from the moment it is attached, but `hello`
         # must be the first frame on the wire, so they wait for the first `go_live`.
         self._early: list[bytes] | None = []
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()  # set while the writer has nothing to write
+        self._wake = Flag()
+        self._idle = Flag()  # set while the writer has nothing to write
         self._writer: asyncio.Task[None] | None = None
         self._catching_up: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None  # the close `close_soon` started
@@ -101,6 +132,10 @@ class Session:
 
     def push_event(self, seq: int | None, frame: bytes) -> None:
         """A live frame for this session's user; `seq` None for presence and signals."""
+        if self._buffer is None and seq is not None and seq == self.last_seq + 1:
+            self.last_seq = seq  # the common case first: the next frame, in order
+            self.send(frame)
+            return
         if seq is None:
             self.send(frame)
         elif self._buffer is not None:
@@ -163,15 +198,17 @@ class Session:
                     return
                 if self.transport.direct:
                     await self.transport.wait_writable()
-                    batch = list(queue)
+                    batch = queue[:]
                     queue.clear()
                     self.queued_bytes = self._credit = 0
                     self.transport.write_now(batch)
+                    del batch  # a parked writer must not pin its last frames
                 else:
-                    frame = queue.popleft()
+                    frame = queue.pop(0)
                     self.queued_bytes -= len(frame)
                     self._credit = min(self._credit, self.queued_bytes)
                     await self.transport.send_frame(frame)
+                    del frame
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the socket went away under us

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketState
@@ -43,13 +43,18 @@ class Transport(Protocol):
     async def close(self, code: int, reason: str) -> None: ...
 
 
+_SHORT_HEADERS = tuple(bytes((0x81, n)) for n in range(126))
+_pack16 = struct.Struct("!BBH").pack
+_pack64 = struct.Struct("!BBQ").pack
+
+
 def text_frame_header(length: int) -> bytes:
     """RFC 6455 header of an unmasked, final text frame of `length` bytes."""
     if length < 126:
-        return bytes((0x81, length))
+        return _SHORT_HEADERS[length]
     if length < 65536:
-        return struct.pack("!BBH", 0x81, 126, length)
-    return struct.pack("!BBQ", 0x81, 127, length)
+        return _pack16(0x81, 126, length)
+    return _pack64(0x81, 127, length)
 
 
 class AsgiTransport:
@@ -98,7 +103,7 @@ class DirectTransport:
         if not proto.writable.is_set():
             return False
         size = len(frame)
-        proto.transport.write((bytes((0x81, size)) if size < 126 else text_frame_header(size))
+        proto.transport.write((_SHORT_HEADERS[size] if size < 126 else text_frame_header(size))
                               + frame)
         return True
 
@@ -160,12 +165,23 @@ def transport_for(ws: WebSocket) -> Transport:
 
 class CaptureRawSend:
     """Outermost ASGI middleware: remember the server's own `send` for websockets, so
-    `transport_for` can find the protocol object behind it."""
+    `transport_for` can find the protocol object behind it.
 
-    def __init__(self, app: Any) -> None:
+    Websocket paths in `direct` go straight to their endpoint, past Starlette's router
+    and exception middleware: an open socket keeps its whole call chain alive, and at
+    tens of thousands of idle connections every coroutine frame counts."""
+
+    def __init__(self, app: Any,
+                 direct: dict[str, Callable[[WebSocket], Awaitable[None]]] | None = None
+                 ) -> None:
         self.app = app
+        self.direct = direct or {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "websocket":
             scope[RAW_SEND_KEY] = send
+            endpoint = self.direct.get(scope["path"])
+            if endpoint is not None:
+                await endpoint(WebSocket(scope, receive=receive, send=send))
+                return
         await self.app(scope, receive, send)

@@ -22,14 +22,21 @@ def new_epoch() -> str:
 
 
 class Inbox:
-    __slots__ = ("epoch", "frames", "id_prefix", "seq")
+    __slots__ = ("epoch", "frames", "id_prefix", "retention", "seq")
 
     def __init__(self, epoch: str, seq: int, retention: int) -> None:
         self.epoch = epoch
         self.seq = seq
         # frame_event's bytes up to the seq: `{"type":"event","id":"<epoch>:`
         self.id_prefix = frame_event(f"{epoch}:", 0, b"{}").partition(b'","seq":')[0]
-        self.frames: deque[tuple[int, bytes]] = deque(maxlen=retention)
+        self.retention = retention
+        # made on the first event: an inbox nobody wrote to costs no deque
+        self.frames: deque[tuple[int, bytes]] | None = None
+
+    def add(self, seq: int, frame: bytes) -> None:
+        if self.frames is None:
+            self.frames = deque(maxlen=self.retention)
+        self.frames.append((seq, frame))
 
     def head(self) -> InboxHead:
         last_id = make_event_id(self.epoch, self.seq) if self.seq else ""
@@ -78,7 +85,7 @@ class MemoryBroker:
             " WHERE user = ? ORDER BY seq DESC LIMIT ?", (user, self.retention),
         ).fetchall()
         for seq, body in reversed(rows):
-            inbox.frames.append((seq, frame_event(make_event_id(inbox.epoch, seq), seq, body)))
+            inbox.add(seq, frame_event(make_event_id(inbox.epoch, seq), seq, body))
         if rows:
             inbox.seq = rows[0][0]
         return inbox
@@ -100,7 +107,7 @@ class MemoryBroker:
         for user, seq, frame in written:
             inbox = inboxes[user]
             inbox.seq = seq
-            inbox.frames.append((seq, frame))
+            inbox.add(seq, frame)
             if sink is not None:
                 sink(user, frame)
 
@@ -129,8 +136,9 @@ class MemoryBroker:
         if parsed is None or parsed[0] != inbox.epoch or parsed[1] > inbox.seq:
             return Replay(head=head, gap=True)
         after = parsed[1]
-        oldest = inbox.frames[0][0] if inbox.frames else inbox.seq + 1
-        frames = [frame for seq, frame in inbox.frames if seq > after]
+        kept = inbox.frames or ()
+        oldest = kept[0][0] if kept else inbox.seq + 1
+        frames = [frame for seq, frame in kept if seq > after]
         return Replay(head=head, frames=frames, gap=after + 1 < oldest)
 
     async def subscribe(self, user: str) -> None:

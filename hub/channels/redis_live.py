@@ -26,6 +26,9 @@ MessageSink = Callable[[bytes, bytes], None]  # (channel, payload)
 
 _MESSAGE = b"message"
 _SUBSCRIBE = b"subscribe"
+# How every published message starts: `*3 $7 message $<channel length>`.
+_MESSAGE_HEAD = b"*3\r\n$7\r\nmessage\r\n$"
+_MESSAGE_HEAD_LEN = len(_MESSAGE_HEAD)
 
 
 class LiveError(ConnectionError):
@@ -93,8 +96,34 @@ class LiveConnection(asyncio.Protocol):
             data = self._tail + data
         end = len(data)
         pos = 0
+        sink, find = self.sink, data.find
         try:
             while pos < end:
+                if data.startswith(_MESSAGE_HEAD, pos):
+                    # The fast path, for nearly everything this connection reads: a
+                    # published message, cut out with two finds and two int()s and
+                    # handed to the sink with no intermediate list.
+                    head = pos + _MESSAGE_HEAD_LEN
+                    stop = find(b"\r\n", head)
+                    if stop < 0:
+                        break
+                    channel_start = stop + 2
+                    channel_end = channel_start + int(data[head:stop])
+                    head = channel_end + 3  # past "\r\n$"
+                    if head > end:
+                        break
+                    if data[channel_end:head] != b"\r\n$":
+                        raise ValueError(f"bad message at {pos}")
+                    stop = find(b"\r\n", head)
+                    if stop < 0:
+                        break
+                    payload_start = stop + 2
+                    payload_end = payload_start + int(data[head:stop])
+                    if payload_end + 2 > end:
+                        break
+                    sink(data[channel_start:channel_end], data[payload_start:payload_end])
+                    pos = payload_end + 2
+                    continue
                 parsed = _parse(data, pos)
                 if parsed is None:
                     break

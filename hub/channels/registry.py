@@ -88,8 +88,19 @@ class LocalRegistry:
             except Exception as exc:
                 log.warning("leaving %s: %s", user, exc)
                 return
+            finally:
+                self._forget_lock(user)
         if last:
             await self._announce(user, False)
+
+    def _forget_lock(self, user: str) -> None:
+        """Drop a departed user's lock, unless someone holds or awaits it (the lock is
+        released right after this, inside `async with`): every user who ever connected
+        must not keep one forever."""
+        lock = self._locks.get(user)
+        if (lock is not None and user not in self.sessions and user not in self._leaving
+                and not getattr(lock, "_waiters", None)):
+            del self._locks[user]
 
     async def announce(self, user: str, online: bool) -> None:
         await self._announce(user, online)
@@ -111,7 +122,7 @@ class LocalRegistry:
             return
         for session in local:
             session.push_event(seq, frame)
-        self.metrics.deliveries.inc(len(local))
+        self.metrics.deliveries.value += len(local)  # no call per delivery
 
     @staticmethod
     def _revoke(local: set[Session], login: str | None) -> None:
