@@ -90,6 +90,11 @@ class DirectTransport:
     def __init__(self, ws: WebSocket, proto: Any) -> None:
         self.ws = ws
         self.proto = proto
+        if getattr(proto, "handshake_complete", False):
+            # uvicorn keeps the upgrade request and response (their header objects
+            # are ~3 KiB) for the socket's whole life; nothing reads them after the
+            # handshake, and an idle connection should cost as little as possible.
+            proto.request = proto.response = None
 
     def writable(self) -> bool:
         proto = self.proto
