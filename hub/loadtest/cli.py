@@ -57,6 +57,31 @@ def mix(text: str) -> tuple[float, float, float]:
     return parts  # type: ignore[return-value]
 
 
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+def hub_urls(values: str | list[str] | None) -> list[str]:
+    """The --url values (repeatable, each may be comma-separated) → the nodes, in order,
+    without repeats; [DEFAULT_URL] when none was given."""
+    urls: list[str] = []
+    for value in [values] if isinstance(values, str) else values or [DEFAULT_URL]:
+        for url in value.split(","):
+            url = url.strip()
+            if url and url not in urls:
+                urls.append(url)
+    return urls or [DEFAULT_URL]
+
+
+def check_nodes(healths: list[dict[str, Any]]) -> str | None:
+    """Several URLs must be nodes of one shared engine, or their users cannot see each
+    other's events and every cross-node delivery would count as lost."""
+    nodes = {h.get("node") for h in healths}
+    if len(nodes) > 1 and any(h.get("engine") == "memory" for h in healths):
+        return ("the URLs are different nodes on the memory engine, which shares nothing "
+                "between nodes; give one URL, or run the nodes on the Redis engine")
+    return None
+
+
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "loadtest", help="load-test a running hub (seed users, open websockets, post, "
@@ -64,7 +89,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Seed N users and a friend graph, open N×T websockets, post moods, "
                     "comments and gifts at --post-rate ops/s for --duration, and check "
                     "that every event reached exactly its audience. See docs/loadtest.md.")
-    p.add_argument("--url", default="http://127.0.0.1:8000", help="the hub (http or ws URL)")
+    p.add_argument("--url", action="append", metavar="URL",
+                   help="the hub (http or ws URL; default http://127.0.0.1:8000). Repeat it "
+                        "or separate with commas for several nodes: user u connects to "
+                        "url[u %% n]; seeding and the RSS/CPU probe use the first")
     p.add_argument("--users", type=int, default=1000, help="users to seed (default 1000)")
     p.add_argument("--friends", type=float, default=20,
                    help="mean friends per user; skewed (default 20)")
@@ -126,6 +154,8 @@ def _children_cpu() -> float:
 
 def run(args: argparse.Namespace) -> int:
     started, t0 = time.time(), time.monotonic()
+    args.urls = hub_urls(args.url)
+    args.url = args.urls[0]
     args.prefix = args.prefix or "lt" + secrets.token_hex(2) + "_"
     args.processes = max(1, min(args.processes, args.users))
     problem = _check_args(args)
@@ -134,9 +164,13 @@ def run(args: argparse.Namespace) -> int:
     deadline = t0 + args.duration + args.ceiling
     status = StatusLine(quiet=args.quiet)
     try:
-        health = check_hub(args.url)
+        healths = [check_hub(url) for url in args.urls]
     except ProbeError as exc:
         return _fail(str(exc))
+    health = healths[0]
+    problem = check_nodes(healths)
+    if problem:
+        return _fail(problem)
     server, note = ServerStats.find(health, args.url)
     total = args.users * args.tabs
     need = -(-args.users // args.processes) * args.tabs + 256
@@ -170,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
     plan = Plan(url=args.url, duration=args.duration, rate=args.post_rate, tabs=args.tabs,
                 processes=args.processes, mix=args.mix, drain=args.drain, seed=args.seed,
                 source_addrs=addrs, connect_concurrency=args.connect_concurrency,
-                op_timeout=args.op_timeout)
+                op_timeout=args.op_timeout, urls=args.urls)
     coord = Coordinator(plan, g, tokens, server, status, deadline)
     load_before, cpu_before = os.getloadavg(), _children_cpu()
     try:
@@ -189,7 +223,9 @@ def run(args: argparse.Namespace) -> int:
               "processes": args.processes,
               "mix": dict(zip(("mood", "comment", "gift"), args.mix, strict=True)),
               "drain_s": args.drain, "ceiling_s": args.ceiling, "seed": args.seed,
-              "prefix": args.prefix, "source_addrs": addrs}
+              "prefix": args.prefix, "source_addrs": addrs, "urls": args.urls,
+              "nodes": [{"url": u, "node": h.get("node"), "engine": h.get("engine"),
+                         "pid": h.get("pid")} for u, h in zip(args.urls, healths, strict=True)]}
     result = report.build(url=args.url, config=config, health=health, graph=g,
                           seed=seed_info, coord=coord, events=events, server_note=note,
                           started=started, machine=machine)

@@ -57,6 +57,7 @@ class Plan:
     source_addrs: list[str]
     connect_concurrency: int
     op_timeout: float
+    urls: list[str] = field(default_factory=list)  # user u → urls[u % len]; [] = [url]
 
 
 class Coordinator:
@@ -96,7 +97,7 @@ class Coordinator:
                 rate=plan.rate / plan.processes, mix=plan.mix, duration=plan.duration,
                 drain=plan.drain, source_addrs=plan.source_addrs,
                 connect_concurrency=plan.connect_concurrency, op_timeout=plan.op_timeout,
-                seed=plan.seed, nofile_need=need)
+                seed=plan.seed, nofile_need=need, urls=plan.urls)
             reader, writer = ctx.Pipe(duplex=False)
             proc = ctx.Process(target=main, args=(cfg, self.up, reader), daemon=True,
                                name=f"kongjian-loadtest-{i}")

@@ -18,7 +18,7 @@ import random
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
@@ -62,6 +62,12 @@ class WorkerConfig:
     op_timeout: float
     seed: int
     nofile_need: int
+    urls: list[str] = field(default_factory=list)  # several hub nodes; [] = [url]
+
+
+def url_of(urls: list[str], user: int) -> str:
+    """The hub node user `user` connects to: urls[user % len(urls)], every tab alike."""
+    return urls[user % len(urls)]
 
 
 class Conn:
@@ -196,7 +202,8 @@ class Worker:
                 started = time.monotonic_ns()
                 try:
                     conn.client = await Client.connect(
-                        cfg.url, token, reconnect=True, timeout=15.0, local_addr=local,
+                        url_of(cfg.urls or [cfg.url], conn.user), token, reconnect=True,
+                        timeout=15.0, local_addr=local,
                         on_event=functools.partial(self.on_event, conn))
                 except (OSError, TimeoutError, KjClosed, KjError) as exc:
                     what = f"{type(exc).__name__}: {exc}"[:160]
