@@ -251,3 +251,12 @@ def append_results(title: str, body: str) -> None:
             f.write("# Kongjian benchmark results\n\nAppended by `bench/*.py`; newest last.\n")
         f.write(text)
     print(f"(appended to {os.path.relpath(RESULTS, os.getcwd())})")
+
+
+def publish(title: str, body: str, no_append: bool) -> None:
+    """Print a benchmark's figures and, unless told not to, append them to RESULTS.md."""
+    print()
+    print(body)
+    if not no_append:
+        append_results(title, body)
+

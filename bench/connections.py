@@ -39,11 +39,11 @@ from bench.common import (
     LOAD_CORE,
     PYTHON,
     SERVER_CORE,
-    append_results,
     children,
     free_port,
     kongjian_argv,
     loadavg,
+    publish,
     raise_nofile,
     rss_kib,
     spawn,
@@ -249,10 +249,7 @@ async def run(args: argparse.Namespace) -> None:
              f"{args.procs} processes on core {LOAD_CORE}, {args.concurrency} handshakes in "
              f"flight each; server on core {SERVER_CORE}. Load average before/after: "
              f"{load_before} / {loadavg()}.")
-    print()
-    print(body)
-    if not args.no_append:
-        append_results("Connections held (bench/connections.py)", body)
+    publish("Connections held (bench/connections.py)", body, args.no_append)
 
 
 def main() -> None:

@@ -65,13 +65,13 @@ from bench.common import (
     SERVER_CORE,
     CpuMeter,
     MiniHTTP,
-    append_results,
     children,
     free_port,
     kongjian_argv,
     loadavg,
     percentile,
     pin_self,
+    publish,
     spawn,
     table,
     wait_port,
@@ -564,10 +564,7 @@ async def run(args: argparse.Namespace) -> None:
     results = merge(rounds)
     body = report(args, {k: v for k, v in results.items() if v}, load_before, loadavg(),
                   profiles, rounds)
-    print()
-    print(body)
-    if not args.no_append:
-        append_results("Fan-out ceiling (bench/fanout.py)", body)
+    publish("Fan-out ceiling (bench/fanout.py)", body, args.no_append)
 
 
 def main() -> None:

@@ -41,11 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     SERVER_CORE,
     MiniHTTP,
-    append_results,
     children,
     free_port,
     kongjian_argv,
     loadavg,
+    publish,
     raise_nofile,
     spawn,
     table,
@@ -342,10 +342,7 @@ async def run(args: argparse.Namespace) -> None:
              "connection. Background traffic seen during the rows (per event, not "
              "counted above): " + ("; ".join(bg_notes) or "none") +
              f". Load average before/after: {load_before} / {loadavg()}.")
-    print()
-    print(body)
-    if not args.no_append:
-        append_results("Redis cost per fanned-out event (bench/redis_cost.py)", body)
+    publish("Redis cost per fanned-out event (bench/redis_cost.py)", body, args.no_append)
 
 
 def main() -> None:
