@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -51,18 +50,6 @@ T = TypeVar("T")
 
 def _json(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type="application/json")
-
-
-def _refuse(message: str) -> Response:
-    return _json({"code": ErrorCode.UNAUTHENTICATED.value, "message": message}, 401)
-
-
-def key_ok(node: Node, header: str) -> bool:
-    """True when `header` is `Bearer <the configured server key>` (constant time)."""
-    key = node.settings.server_key
-    if not key or not header.lower().startswith("bearer "):
-        return False
-    return hmac.compare_digest(header[7:].strip().encode(), key.encode())
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -157,11 +144,12 @@ async def seed(node: Node, names: list[str], password: str, display: str | None,
 
 
 async def seed_route(request: Request) -> Response:
+    from hub.web import server_key_refusal
+
     node: Node = request.app.state.node
-    if not key_ok(node, request.headers.get("authorization", "")):
-        if not node.settings.server_key:
-            return _refuse("the admin API is off: start the hub with --server-key")
-        return _refuse("wrong or missing server key")
+    refusal = server_key_refusal(request, "the admin API")
+    if refusal is not None:
+        return refusal
     try:
         names, password, display, friendships = parse_seed(await _body(request))
         result = await seed(node, names, password, display, friendships)

@@ -12,7 +12,6 @@ An external event's name always carries the `x.` namespace (`notice` is delivere
 
 from __future__ import annotations
 
-import hmac
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -81,21 +80,13 @@ async def recipients(node: Node, publication: Publication) -> list[str]:
     return list(publication.to)
 
 
-def server_key_ok(node: Node, header: str) -> bool:
-    key = node.settings.server_key
-    if not key or not header.lower().startswith("bearer "):
-        return False
-    return hmac.compare_digest(header[7:].strip().encode(), key.encode())
-
-
 async def publish_route(request: Request) -> Response:
-    from hub.web import error_response, json_response, read_json, unauthenticated
+    from hub.web import error_response, json_response, read_json, server_key_refusal
 
     node: Node = request.app.state.node
-    if not server_key_ok(node, request.headers.get("authorization", "")):
-        if not node.settings.server_key:
-            return unauthenticated("server publishing is off: start the hub with --server-key")
-        return unauthenticated("wrong or missing server key")
+    refusal = server_key_refusal(request, "server publishing")
+    if refusal is not None:
+        return refusal
     try:
         publication = parse_publication(await read_json(request))
         users = await recipients(node, publication)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hmac
 import logging
 import os
 from collections.abc import Mapping
@@ -52,6 +53,19 @@ def origin_allowed(headers: Mapping[str, str], allowed: tuple[str, ...]) -> bool
     if origin in allowed or "*" in allowed:
         return True
     return urlsplit(origin).netloc == headers.get("host", "")
+
+
+def server_key_refusal(request: Request, api: str) -> Response | None:
+    """None when the request carries `Bearer <server key>` (compared in constant time);
+    otherwise the 401 to answer, saying whether `api` is off or the key is wrong."""
+    key = request.app.state.node.settings.server_key
+    if not key:
+        return unauthenticated(f"{api} is off: start the hub with --server-key")
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer ") and hmac.compare_digest(
+            header[7:].strip().encode(), key.encode()):
+        return None
+    return unauthenticated("wrong or missing server key")
 
 
 def public_user(user: UserRecord) -> dict[str, Any]:
