@@ -27,8 +27,6 @@ ABORT_AFTER = 5.0  # seconds a closing peer gets to read our close frame
 class Transport(Protocol):
     direct: bool
 
-    def writable(self) -> bool: ...
-
     def try_write(self, frame: bytes) -> bool:
         """Write `frame` now if the socket takes it without buffering up (True); False
         when it must wait. Raises ConnectionError once the socket is closing."""
@@ -63,9 +61,6 @@ class AsgiTransport:
     def __init__(self, ws: WebSocket) -> None:
         self.ws = ws
 
-    def writable(self) -> bool:
-        return False
-
     def try_write(self, frame: bytes) -> bool:
         return False
 
@@ -95,10 +90,6 @@ class DirectTransport:
             # are ~3 KiB) for the socket's whole life; nothing reads them after the
             # handshake, and an idle connection should cost as little as possible.
             proto.request = proto.response = None
-
-    def writable(self) -> bool:
-        proto = self.proto
-        return (proto.writable.is_set() and not proto.close_sent and not proto.disconnected)
 
     def try_write(self, frame: bytes) -> bool:
         # The fan-out hot path: one call, the fewest attribute loads, one transport write.
