@@ -53,16 +53,15 @@ def _json(data: Any, status: int = 200) -> Response:
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise too_large(f"request body over {MAX_BODY} bytes; send smaller batches")
+    from hub.web import read_json
+
     try:
-        data = orjson.loads(raw or b"{}")
-    except orjson.JSONDecodeError:
-        raise bad_request("body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise bad_request("body must be a JSON object")
-    return data
+        return await read_json(request, MAX_BODY)
+    except OpError as exc:
+        if exc.code is ErrorCode.TOO_LARGE:
+            raise too_large(f"request body over {MAX_BODY} bytes; send smaller batches"
+                            ) from None
+        raise
 
 
 def _name(value: Any, where: str) -> str:

@@ -142,6 +142,7 @@ def parse_event_id(event_id: str) -> tuple[str, int] | None:
     """Split an inbox id into (epoch, seq); None when it is not one of ours."""
     epoch, sep, seq = event_id.rpartition(":")
     # ASCII digits only: str.isdigit() also admits "²" (int() refuses it) and "１２"
-    if not sep or not epoch or not seq.isascii() or not seq.isdigit():
+    if (not sep or not epoch or not seq.isascii() or not seq.isdigit()
+            or len(seq) > 19):  # a seq is a 64-bit counter; longer is not one of ours
         return None
     return epoch, int(seq)

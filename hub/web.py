@@ -73,10 +73,23 @@ def public_user(user: UserRecord) -> dict[str, Any]:
             "level": levels.info(user["points"])}
 
 
-async def read_json(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise OpError(ErrorCode.TOO_LARGE, f"request body over {MAX_BODY} bytes")
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused as `too_large` once it passes `limit` — before it is all read,
+    so a huge upload on an unauthenticated route costs nothing."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise OpError(ErrorCode.TOO_LARGE, f"request body over {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise OpError(ErrorCode.TOO_LARGE, f"request body over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, limit: int = MAX_BODY) -> dict[str, Any]:
+    body = await read_body(request, limit)
     if not body:
         return {}
     try:
@@ -148,6 +161,8 @@ async def login(request: Request) -> Response:
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise bad_request("'username' and 'password' must be strings")
+    if not validate.USERNAME_RE.fullmatch(username):  # no account can have it
+        return unauthenticated("wrong username or password")
     if not node.login_failures.allowed(username):
         raise OpError(ErrorCode.RATE_LIMITED,
                       "too many wrong passwords for this user; try again in a minute")

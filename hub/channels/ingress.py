@@ -89,6 +89,10 @@ class IngressConsumer:
                 log.warning("ingress: %s; retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)  # backoff while Redis is away
                 delay = min(delay * 2, 2.0)
+            except Exception:  # a bug must not end ingress on every node for good
+                log.exception("ingress: unexpected failure; retrying in %.1fs", delay)
+                await asyncio.sleep(delay)  # backoff while Redis is away
+                delay = min(delay * 2, 2.0)
 
     async def _claim(self, cursor: str) -> str:
         """Take over entries another (probably dead) node read but never acked."""
@@ -103,7 +107,12 @@ class IngressConsumer:
         return next_cursor
 
     async def _handle(self, entry_id: str, raw: dict[Any, Any]) -> None:
-        fields = {text(k): text(v) for k, v in raw.items()}
+        try:
+            fields = {text(k): text(v) for k, v in raw.items()}
+        except UnicodeDecodeError:  # a producer wrote bytes that are not text
+            fields = {_lossy(k): _lossy(v) for k, v in raw.items()}
+            await self._dead_letter(entry_id, fields, "fields must be UTF-8 text")
+            return
         try:
             publication = _publication(fields)
             users = await recipients(self.node, publication)
@@ -140,4 +149,8 @@ def _publication(fields: dict[str, str]) -> Publication:
     except orjson.JSONDecodeError as exc:
         raise OpError(ErrorCode.BAD_REQUEST, f"'to' and 'data' must be JSON: {exc}") from None
     return parse_publication(body)
+
+
+def _lossy(value: Any) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 

@@ -10,6 +10,7 @@ bytes to every local session of the user.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -59,9 +60,15 @@ class LocalRegistry:
                 self.sessions[user] = {session}
                 return
             await self.broker.subscribe(user)
+            try:
+                first = await self.broker.connected(user)
+            except BaseException:  # undo the subscription: nothing may leak from here
+                with contextlib.suppress(Exception):
+                    await self.broker.unsubscribe(user)
+                self._forget_lock(user)
+                raise
             self.sessions[user] = {session}
             self.metrics.subscriptions.inc()
-            first = await self.broker.connected(user)
         if first:
             await self._announce(user, True)
 

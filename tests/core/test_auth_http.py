@@ -243,3 +243,10 @@ async def test_an_unexpected_failure_is_a_json_500(hub: InProcessHub, http: http
     ok = await http.post("/api/register", json={"username": unique_name("f"),
                                                 "password": PASSWORD})
     assert ok.status_code == 201
+
+
+async def test_a_huge_body_is_refused_before_it_is_read(hub: Any) -> None:
+    async with httpx.AsyncClient() as http:
+        response = await http.post(hub.url + "/api/login", content=b"x" * 200_000,
+                                   headers={"content-type": "application/json"})
+    assert response.status_code == 413 and response.json()["code"] == "too_large"

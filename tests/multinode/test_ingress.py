@@ -117,12 +117,14 @@ async def test_malformed_entries_are_dead_lettered_without_blocking(
     bad_json = await produce(redis, keys, event="notice", to="[not json")
     no_event = await produce(redis, keys, to=[ann.name])
     unknown = await produce(redis, keys, event="notice", to=["nobody_at_all"])
+    not_text = (await redis.xadd(keys.ingress, {"event": b"\xff\xfe", "to": "[]"})).decode()
     await produce(redis, keys, event="after", to=[ann.name], data={"ok": True})
     event = await ann.next_event("x.after", timeout=10)
     assert event.data == {"ok": True}
     dead = await redis.xrange(keys.ingress_dead)
     reasons = {f[b"entry"].decode(): f[b"reason"].decode() for _, f in dead}
-    assert set(reasons) == {bad_json, no_event, unknown}
+    assert set(reasons) == {bad_json, no_event, unknown, not_text}
+    assert "UTF-8" in reasons[not_text]
     assert "JSON" in reasons[bad_json] and "event" in reasons[no_event]
     assert "nobody_at_all" in reasons[unknown]
     assert (await redis.xpending(keys.ingress, INGRESS_GROUP))["pending"] == 0

@@ -19,3 +19,10 @@ async def test_frames_match_the_protocol_byte_for_byte() -> None:
     replay = await broker.replay("ann", f"{ann.epoch}:0")
     assert replay.gap and len(replay.frames) == 10  # retention kept the newest ten
     assert replay.frames[0] == frame_event(f"{ann.epoch}:3", 3, body)
+
+
+def test_an_absurdly_long_since_is_not_an_event_id() -> None:
+    from hub.protocol import parse_event_id
+
+    assert parse_event_id("ab:" + "9" * 5000) is None
+    assert parse_event_id("ab:" + "9" * 19) == ("ab", int("9" * 19))
