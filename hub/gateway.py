@@ -64,7 +64,8 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     session = Session(transport_for(ws), user, max_queue_bytes=settings.max_queue_bytes,
                       catch_up=node.catch_up, on_overflow=node.metrics.slow_closes.inc)
     session.last_recv = node.clock.monotonic()
-    session.login = login_id(token_hash(token or ""))
+    session.token_hash = token_hash(token or "")
+    session.login = login_id(session.token_hash)
     node.metrics.connections.inc()
     node.metrics.connections_total.inc()
     attached = False

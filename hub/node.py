@@ -77,6 +77,12 @@ class Node:
         self.metrics.recipients.inc(len(audience))
 
     async def catch_up(self, session: Session, after_seq: int) -> tuple[list[bytes], int]:
+        if session.token_hash and await self.store.session_user(
+                session.token_hash, self.clock.now_ms()) != session.user:
+            # a logout's "revoked" signal is live-only: one sent while the feed was
+            # down is lost, so a catch-up checks the login is still valid
+            session.close_soon(CloseCode.UNAUTHENTICATED, "logged out")
+            return [], after_seq
         replay = await self.broker.replay(session.user, make_event_id(session.epoch, after_seq))
         if replay.gap:
             raise HistoryLost(f"inbox of {session.user} no longer holds seq {after_seq + 1}")

@@ -101,6 +101,8 @@ class Session:
         # the inbox's retention, not by `max_queue_bytes`: a replay larger than the
         # queue bound must not cut off the very resume that is meant to repair a gap.
         self._credit = 0
+        self._resync_pending = False  # a resync was asked for while buffering
+        self.token_hash = ""  # of the token it authenticated with: re-checked on resync
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write_loop(), name=f"writer:{self.user}")
@@ -151,9 +153,15 @@ class Session:
 
     def resync(self) -> None:
         """Catch up from the inbox (after the broker lost its live feed)."""
-        if self._buffer is None and not self.closed:
-            self._buffer = []
-            self._catching_up = asyncio.create_task(self._resync(), name=f"resync:{self.user}")
+        if self.closed:
+            return
+        if self._buffer is not None:
+            # Mid-resume or mid-catch-up: its inbox read may predate the lost frames,
+            # so catch up once more as soon as it goes live.
+            self._resync_pending = True
+            return
+        self._buffer = []
+        self._catching_up = asyncio.create_task(self._resync(), name=f"resync:{self.user}")
 
     async def _resync(self) -> None:
         for delay in CATCH_UP_RETRIES:
@@ -184,6 +192,9 @@ class Session:
         buffered.sort(key=lambda item: item[0])
         for seq, frame in buffered:
             self.push_event(seq, frame)
+        if self._resync_pending:
+            self._resync_pending = False
+            self.resync()
 
     # writing
     async def _write_loop(self) -> None:

@@ -41,3 +41,14 @@ async def test_password_guessing_is_throttled_per_user(hub: InProcessHub,
         refused = await attempt(ann.name, PASSWORD)  # even the right one, for now
         assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
         assert (await attempt(bob.name, PASSWORD)).status_code == 200  # others unaffected
+
+
+async def test_a_logout_missed_while_the_feed_was_down_is_caught_on_resync(
+        hub: InProcessHub, users: Users) -> None:
+    from hub.auth import token_hash
+
+    ann = await users.new("ann")
+    node = hub.node
+    await node.store.delete_session(token_hash(str(ann.token)))  # logged out, signal lost
+    node._resync()  # what the broker calls when its live feed comes back
+    assert await ann.wait_closed() == 4401

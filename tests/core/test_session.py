@@ -163,3 +163,28 @@ async def test_finish_ends_the_writer_and_is_idempotent() -> None:
     assert session.closed
     session.send(b"late")  # ignored once closed
     assert list(session.queue) == []
+
+
+async def test_a_resync_asked_for_during_a_resume_runs_after_it() -> None:
+    """The live feed was lost while this connection was still resuming: its inbox read
+    may predate the lost frames, so it catches up once more when it goes live."""
+    asked: list[int] = []
+    done = asyncio.Event()
+
+    async def catch_up(session: Session, after: int) -> tuple[list[bytes], int]:
+        asked.append(after)
+        done.set()
+        return [_frame(6)], 6
+
+    transport = FakeTransport(direct=True)
+    transport.gate.set()
+    session, _ = _session(transport, catch_up=catch_up)
+    session.start()
+    session.resync()  # still resuming: remembered, not lost
+    assert asked == []
+    session.go_live([_frame(5)], 5)
+    async with asyncio.timeout(5):
+        await done.wait()
+    await transport.wait_sent(2)
+    assert asked == [5] and transport.sent == [_frame(5), _frame(6)]
+    await session.finish()
