@@ -24,6 +24,7 @@ log = logging.getLogger("hub.registry")
 
 # Called with (user, online) when a user's first tab anywhere opened or last one closed.
 PresenceHook = Callable[[str, bool], Awaitable[None]]
+LEAVE_RETRY = 5.0  # seconds before a departure that failed (Redis away) is tried again
 
 
 class LocalRegistry:
@@ -36,6 +37,7 @@ class LocalRegistry:
         self.sessions: dict[str, set[Session]] = {}
         self._leaving: dict[str, asyncio.TimerHandle] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def count(self) -> int:
         return sum(len(s) for s in self.sessions.values())
@@ -55,8 +57,10 @@ class LocalRegistry:
                 local.add(session)
                 return
             timer = self._leaving.pop(user, None)
-            if timer is not None:  # came back within the grace: still subscribed, online
+            if timer is not None:  # came back within the grace (or a retried leave)
                 timer.cancel()
+                # still online; subscribe again in case a failed leave got that far
+                await self.broker.subscribe(user)
                 self.sessions[user] = {session}
                 return
             await self.broker.subscribe(user)
@@ -69,8 +73,8 @@ class LocalRegistry:
                 raise
             self.sessions[user] = {session}
             self.metrics.subscriptions.inc()
-        if first:
-            await self._announce(user, True)
+            if first:  # under the lock: a quick leave cannot overtake this announcement
+                await self._announce(user, True)
 
     def detach(self, session: Session) -> None:
         local = self.sessions.get(session.user)
@@ -79,26 +83,33 @@ class LocalRegistry:
         local.discard(session)
         if not local:
             del self.sessions[session.user]
-            loop = asyncio.get_running_loop()
-            self._leaving[session.user] = loop.call_later(
-                self.grace, lambda u=session.user: loop.create_task(self._leave(u))
-            )
+            self._schedule_leave(session.user, self.grace)
+
+    def _schedule_leave(self, user: str, delay: float) -> None:
+        self._leaving[user] = asyncio.get_running_loop().call_later(
+            delay, self._start_leave, user)
+
+    def _start_leave(self, user: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._leave(user))
+        self._tasks.add(task)  # a task nobody references may be collected mid-run
+        task.add_done_callback(self._tasks.discard)
 
     async def _leave(self, user: str) -> None:
         async with self._lock(user):
             if self._leaving.pop(user, None) is None or user in self.sessions:
                 return
-            self.metrics.subscriptions.dec()
             try:
                 await self.broker.unsubscribe(user)
                 last = await self.broker.disconnected(user)
-            except Exception as exc:
-                log.warning("leaving %s: %s", user, exc)
+            except Exception as exc:  # Redis blipped: the user would stay online forever
+                log.warning("leaving %s: %s; retrying in %.0fs", user, exc, LEAVE_RETRY)
+                self._schedule_leave(user, LEAVE_RETRY)
                 return
             finally:
                 self._forget_lock(user)
-        if last:
-            await self._announce(user, False)
+            self.metrics.subscriptions.dec()
+            if last:  # under the lock: a quick return cannot be overtaken by this
+                await self._announce(user, False)
 
     def _forget_lock(self, user: str) -> None:
         """Drop a departed user's lock, unless someone holds or awaits it (the lock is
@@ -149,3 +160,6 @@ class LocalRegistry:
             if timer is not None:
                 timer.cancel()
                 await self._leave(user)
+        for timer in self._leaving.values():  # departures that failed: nothing to retry on
+            timer.cancel()
+        self._leaving.clear()

@@ -39,3 +39,44 @@ async def test_a_failed_attach_is_rolled_back() -> None:
         await registry.attach(FakeSession())  # type: ignore[arg-type]
     assert registry.sessions == {} and broker.subscribed == set()
     assert registry._locks == {} and registry.metrics.subscriptions.value == 0
+
+
+class OnceFailingBroker(FlakyBroker):
+    def __init__(self) -> None:
+        super().__init__()
+        self.disconnects = 0
+
+    async def connected(self, user: str) -> bool:
+        return True
+
+    async def disconnected(self, user: str) -> bool:
+        self.disconnects += 1
+        if self.disconnects == 1:
+            raise EngineUnavailable("redis blipped")
+        return True
+
+
+async def test_a_failed_departure_is_retried_until_the_user_is_offline(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import hub.channels.registry as registry_module
+
+    monkeypatch.setattr(registry_module, "LEAVE_RETRY", 0.01)
+    announced: list[tuple[str, bool]] = []
+    offline = asyncio.Event()
+
+    async def presence(user: str, online: bool) -> None:
+        announced.append((user, online))
+        if not online:
+            offline.set()
+
+    broker: Any = OnceFailingBroker()
+    registry = LocalRegistry(broker, Metrics(), presence, grace=0)
+    session: Any = FakeSession()
+    await registry.attach(session)
+    registry.detach(session)
+    async with asyncio.timeout(5):
+        await offline.wait()
+    assert broker.disconnects == 2 and announced == [("ann", True), ("ann", False)]
+    assert registry._leaving == {} and registry._locks == {}
