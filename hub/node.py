@@ -57,6 +57,7 @@ class Node:
         # 5 wrong passwords in a row, then one try per 10 s: password guessing stalls
         self.login_failures = FailureLimiter(0.1, 5, clock.monotonic)
         self._background: set[asyncio.Task[None]] = set()
+        self._catch_up_slots = asyncio.Semaphore(32)
 
     async def start(self) -> None:
         await self.store.start()
@@ -77,6 +78,12 @@ class Node:
         self.metrics.recipients.inc(len(audience))
 
     async def catch_up(self, session: Session, after_seq: int) -> tuple[list[bytes], int]:
+        # After a live-feed outage every connection catches up at once: a bounded number
+        # at a time, so thousands of them queue here instead of failing on the pool.
+        async with self._catch_up_slots:
+            return await self._catch_up(session, after_seq)
+
+    async def _catch_up(self, session: Session, after_seq: int) -> tuple[list[bytes], int]:
         if session.token_hash and await self.store.session_user(
                 session.token_hash, self.clock.now_ms()) != session.user:
             # a logout's "revoked" signal is live-only: one sent while the feed was
