@@ -25,20 +25,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import inspect
 import statistics
 import struct
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from redis.asyncio import Redis
 
-from bench.common import append_results, loadavg, pin_self, table
+from bench.common import loadavg, pin_self, publish, table
 from hub import protocol
-from hub.channels import redis_live, registry
+from hub.channels import redis_live
 from hub.channels.keys import Keys
 from hub.channels.memory import MemoryBroker
 from hub.channels.redis import RedisBroker
@@ -218,127 +218,11 @@ _HEADERS = [bytes((0x81, n)) for n in range(126)]
 _H16 = struct.Struct("!BBH").pack
 
 
-def p1_try_write() -> None:
-    """transport.py + session.py: one call for the idle-socket fast path
-    (`DirectTransport.try_write(frame) -> bool`: check and write, no tuple, no
-    second method call — already in the hub since 2026-11-25 09:00), and a
-    precomputed header for frames under 126 bytes."""
-
-    def try_write(self: DirectTransport, frame: bytes) -> bool:
-        proto = self.proto
-        if proto.close_sent or proto.disconnected or not proto.writable.is_set():
-            return False
-        n = len(frame)
-        proto.transport.write((_HEADERS[n] if n < 126 else _H16(0x81, 126, n)
-                               if n < 65536 else struct.pack("!BBQ", 0x81, 127, n)) + frame)
-        return True
-
-    DirectTransport.try_write = try_write  # type: ignore[attr-defined]
-    if "try_write" in inspect.getsource(Session.send):
-        return  # the hub's send already takes this path
-    original_send = Session.send
-
-    def send(self: Session, frame: bytes, *, replayed: bool = False) -> None:
-        if (not self.closed and getattr(self, "_early", None) is None and not self.queue
-                and self._writer is not None and self.transport.try_write(frame)):
-            return
-        original_send(self, frame, replayed=replayed)
-
-    Session.send = send  # type: ignore[method-assign]
-
-
-def p2_push_event_inline() -> None:
-    """session.py: `push_event`'s in-order live case writes directly (one call less
-    per delivery); everything else falls back to the existing logic."""
-    original = Session.push_event
-
-    def push_event(self: Session, seq: int | None, frame: bytes) -> None:
-        if (seq is not None and seq == self.last_seq + 1 and self._buffer is None
-                and not self.closed and getattr(self, "_early", None) is None and not self.queue
-                and self._writer is not None and self.transport.try_write(frame)):
-            self.last_seq = seq
-            return
-        original(self, seq, frame)
-
-    Session.push_event = push_event  # type: ignore[method-assign]
-
-
-def p3_fan_out_lean() -> None:
-    """registry.py: no method call for the metric (`value += n`), bound locals."""
-    seq_of = protocol.seq_of
-
-    def fan_out(self: LocalRegistry, user: str, frame: bytes) -> None:
-        local = self.sessions.get(user)
-        if not local:
-            return
-        seq = seq_of(frame)
-        for session in local:
-            session.push_event(seq, frame)
-        self.metrics.deliveries.value += len(local)
-
-    LocalRegistry.fan_out = fan_out  # type: ignore[method-assign]
-    registry.LocalRegistry.fan_out = fan_out  # type: ignore[method-assign]
-
-
-_MSG = b"*3\r\n$7\r\nmessage\r\n$"
-_MSG_LEN = len(_MSG)
-
-
-def p4_live_fast_path() -> None:
-    """redis_live.py: a fast path in `data_received` for the one reply that matters —
-    `*3 $7 message $<n> channel $<m> payload` — parsed with one startswith, two finds
-    and two int()s, handed straight to the sink; anything else takes `_parse`."""
-    original_handle = redis_live.LiveConnection._handle
-    parse = redis_live._parse
-
-    def data_received(self: redis_live.LiveConnection, data: bytes) -> None:
-        if self._tail:
-            data = self._tail + data
-        end = len(data)
-        pos = 0
-        sink = self.sink
-        find = data.find
-        try:
-            while pos < end:
-                if data.startswith(_MSG, pos):
-                    p = pos + _MSG_LEN
-                    e = find(b"\r\n", p)
-                    if e < 0:
-                        break
-                    cstart = e + 2
-                    cend = cstart + int(data[p:e])
-                    p = cend + 3  # past "\r\n$"
-                    if p > end:
-                        break
-                    e = find(b"\r\n", p)
-                    if e < 0:
-                        break
-                    pstart = e + 2
-                    pend = pstart + int(data[p:e])
-                    if pend + 2 > end:
-                        break
-                    sink(data[cstart:cend], data[pstart:pend])
-                    pos = pend + 2
-                    continue
-                parsed = parse(data, pos)
-                if parsed is None:
-                    break
-                item, pos = parsed
-                original_handle(self, item)
-        except ValueError as exc:
-            redis_live.log.error("live connection: %s", exc)
-            if self.transport is not None:
-                self.transport.abort()
-            return
-        self._tail = data[pos:] if pos < end else b""
-
-    redis_live.LiveConnection.data_received = data_received  # type: ignore[method-assign]
-
-
-PATCHES = [("P1 header table in try_write", p1_try_write),
-           ("P2 push_event: in-order case first", p2_push_event_inline),
-           ("P3 fan_out metric inline", p3_fan_out_lean),
-           ("P4 live RESP fast path", p4_live_fast_path)]
+# Proposed hot-path changes, as functions that monkeypatch the hub in this process only,
+# measured against the current hub in one interleaved run. The four measured on
+# 2026-11-25 (header table, in-order push_event, inline metric, live RESP fast path)
+# have landed in hub/; add the next proposal here.
+PATCHES: list[tuple[str, Callable[[], None]]] = []
 
 
 ORIGINALS = [
@@ -396,9 +280,7 @@ async def run(args: argparse.Namespace) -> None:
              f"{'off' if NO_GC else 'on'}; the patched rows monkeypatch the hub "
              f"in the bench process only). Load average before/after: {args.load} / "
              f"{loadavg()}.")
-    print(body)
-    if not args.no_append:
-        append_results("Fan-out hot path, in-process (bench/micro_fanout.py)", body)
+    publish("Fan-out hot path, in-process (bench/micro_fanout.py)", body, args.no_append)
 
 
 def main() -> None:
