@@ -84,12 +84,21 @@ class RedisSocial:
         first, second = await pipe.execute()
         return int(first) + int(second) > 0
 
-    # gifts, guestbook, visits
+    # gifts, guestbook, visits: JSON records in sorted sets scored by their id
+    async def _next_id(self, counter: str) -> str:
+        return str(await self.client.hincrby(self.keys.ids, counter, 1))
+
+    async def _newest(self, key: str, limit: int) -> list[Any]:
+        if limit == 0:
+            return []
+        return [orjson.loads(cast(bytes, m))
+                for m in await self.client.zrevrange(key, 0, _stop(limit))]
+
     @engine_call
     async def add_gift(
         self, frm: str, to: str, gift: str, name: str, animation: str, message: str, ts: int
     ) -> Gift:
-        gid = str(await self.client.hincrby(self.keys.ids, "gift", 1))
+        gid = await self._next_id("gift")
         record: Gift = {"id": gid, "from": frm, "to": to, "gift": gift, "name": name,
                         "animation": animation, "message": message, "ts": ts}
         await self.client.zadd(self.keys.gifts(to), {orjson.dumps(record): int(gid)})
@@ -97,24 +106,18 @@ class RedisSocial:
 
     @engine_call
     async def gifts(self, to: str, limit: int) -> list[Gift]:
-        if limit == 0:
-            return []
-        members = await self.client.zrevrange(self.keys.gifts(to), 0, _stop(limit))
-        return [orjson.loads(cast(bytes, m)) for m in members]
+        return await self._newest(self.keys.gifts(to), limit)
 
     @engine_call
     async def add_entry(self, owner: str, author: str, text: str, ts: int) -> Entry:
-        eid = str(await self.client.hincrby(self.keys.ids, "entry", 1))
+        eid = await self._next_id("entry")
         entry = Entry(id=eid, owner=owner, author=author, text=text, ts=ts)
         await self.client.zadd(self.keys.guestbook(owner), {orjson.dumps(entry): int(eid)})
         return entry
 
     @engine_call
     async def entries(self, owner: str, limit: int) -> list[Entry]:
-        if limit == 0:
-            return []
-        members = await self.client.zrevrange(self.keys.guestbook(owner), 0, _stop(limit))
-        return [orjson.loads(cast(bytes, m)) for m in members]
+        return await self._newest(self.keys.guestbook(owner), limit)
 
     @engine_call
     async def add_visit(self, owner: str, visitor: str, ts: int) -> bool:
