@@ -30,15 +30,15 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from hub import auth, validate
-from hub.errors import EngineUnavailable, ErrorCode, OpError, bad_request, too_large
+from hub.errors import ErrorCode, OpError, bad_request, too_large
 from hub.models import UserRecord
 from hub.node import Node
+from hub.web import guarded, json_response, read_json, server_key_refusal
 
 MAX_BODY = 8 * 1024 * 1024
 MAX_USERS = 10_000
@@ -48,13 +48,7 @@ CONCURRENCY = 64  # store calls in flight at once (a Redis store pipelines them)
 T = TypeVar("T")
 
 
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
-
-
 async def _body(request: Request) -> dict[str, Any]:
-    from hub.web import read_json
-
     try:
         return await read_json(request, MAX_BODY)
     except OpError as exc:
@@ -142,22 +136,14 @@ async def seed(node: Node, names: list[str], password: str, display: str | None,
             "friendships": {"added": added, "existing": already, "unknown": unknown}}
 
 
+@guarded
 async def seed_route(request: Request) -> Response:
-    from hub.web import server_key_refusal
-
-    node: Node = request.app.state.node
     refusal = server_key_refusal(request, "the admin API")
     if refusal is not None:
         return refusal
-    try:
-        names, password, display, friendships = parse_seed(await _body(request))
-        result = await seed(node, names, password, display, friendships)
-    except OpError as exc:
-        return _json(exc.as_dict(), exc.http_status)
-    except EngineUnavailable as exc:
-        return _json(OpError(ErrorCode.UNAVAILABLE, f"storage unavailable ({exc})").as_dict(),
-                     503)
-    return _json(result)
+    names, password, display, friendships = parse_seed(await _body(request))
+    return json_response(await seed(request.app.state.node, names, password, display,
+                                    friendships))
 
 
 ADMIN_ROUTES: list[Route] = [

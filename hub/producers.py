@@ -20,8 +20,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.errors import EngineUnavailable, ErrorCode, OpError, bad_request, not_found, too_large
+from hub.errors import bad_request, not_found, too_large
 from hub.node import Node
+from hub.web import guarded, json_response, read_json, server_key_refusal
 
 NAMESPACE = "x."
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
@@ -80,19 +81,13 @@ async def recipients(node: Node, publication: Publication) -> list[str]:
     return list(publication.to)
 
 
+@guarded
 async def publish_route(request: Request) -> Response:
-    from hub.web import error_response, json_response, read_json, server_key_refusal
-
-    node: Node = request.app.state.node
     refusal = server_key_refusal(request, "server publishing")
     if refusal is not None:
         return refusal
-    try:
-        publication = parse_publication(await read_json(request))
-        users = await recipients(node, publication)
-        await node.publish(publication.event, publication.data, users)
-    except OpError as exc:
-        return error_response(exc)
-    except EngineUnavailable as exc:
-        return error_response(OpError(ErrorCode.UNAVAILABLE, f"storage unavailable ({exc})"))
+    node: Node = request.app.state.node
+    publication = parse_publication(await read_json(request))
+    users = await recipients(node, publication)
+    await node.publish(publication.event, publication.data, users)
     return json_response({"event": publication.event, "recipients": len(users)})

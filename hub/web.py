@@ -121,7 +121,7 @@ async def _start_session(node: Node, user: UserRecord, status: int) -> Response:
     return response
 
 
-def _guard(fn: Any) -> Any:
+def guarded(fn: Any) -> Any:
     """Map OpError, an unreachable engine and any other failure to their HTTP answers
     (always the JSON `error` body, never a bare text 500)."""
     async def route(request: Request) -> Response:
@@ -137,7 +137,7 @@ def _guard(fn: Any) -> Any:
     return route
 
 
-@_guard
+@guarded
 async def register(request: Request) -> Response:
     node: Node = request.app.state.node
     data = await read_json(request)
@@ -154,7 +154,7 @@ async def register(request: Request) -> Response:
     return await _start_session(node, user, 201)
 
 
-@_guard
+@guarded
 async def login(request: Request) -> Response:
     node: Node = request.app.state.node
     data = await read_json(request)
@@ -176,7 +176,7 @@ async def login(request: Request) -> Response:
     return await _start_session(node, user, 200)
 
 
-@_guard
+@guarded
 async def logout(request: Request) -> Response:
     node: Node = request.app.state.node
     token = request_token(request)
@@ -191,7 +191,7 @@ async def logout(request: Request) -> Response:
     return response
 
 
-@_guard
+@guarded
 async def op_route(request: Request) -> Response:
     node: Node = request.app.state.node
     ops: OpRegistry = request.app.state.ops

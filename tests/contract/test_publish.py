@@ -100,3 +100,23 @@ async def test_an_empty_inbox_resumes_from_epoch_zero(hub: InProcessHub, users: 
     resumed = await users.tab(ann, since=f"{ann.hello['epoch']}:0")
     assert resumed.hello["gap"] is False and resumed.hello["replayed"] == 3
     assert [(await resumed.next_event()).data["n"] for _ in range(3)] == [0, 1, 2]
+
+
+async def test_publishing_while_redis_is_down_answers_503(key_prefix: str) -> None:
+    from tests.redis_server import RedisServer, free_port
+
+    redis = RedisServer()  # its own server: this test stops it
+    redis.start()
+    hub = await InProcessHub(Settings(port=free_port(), data=None, redis_url=redis.url,
+                                      key_prefix=key_prefix, server_key=KEY)).start()
+    try:
+        users = Users(hub.url)
+        ann = await users.new("ann")
+        await users.close()
+        redis.stop()
+        response = await publish(hub, {"event": "notice", "to": [ann.name]})
+        assert response.status_code == 503 and response.json()["code"] == "unavailable"
+    finally:
+        redis.start()
+        await hub.stop()
+        redis.cleanup()
