@@ -7,7 +7,7 @@ a counter (so the `send()` syscall, which every server pays alike, is left out):
 * `memory`: `MemoryBroker.deliver(body, N users)` → `LocalRegistry.fan_out` →
   `Session.push_event` → `Session.send` → `DirectTransport.write_now`;
 * `redis-live`: `LiveConnection.data_received` fed the RESP bytes of N published
-  messages in 256 KiB reads (what asyncio hands it) → `RedisBroker._on_message` →
+  messages in 256 KiB reads (what asyncio hands it) → `RedisBroker._on_messages` →
   `fan_out` → … the same;
 * reference: `websockets.broadcast` of the same-sized frame to N open websockets
   connections over the same null transport.
@@ -152,7 +152,7 @@ class RedisLivePath:
 
     async def once(self) -> float:
         self.broker._sink = self.reg.fan_out
-        conn = redis_live.LiveConnection(self.broker._on_message)
+        conn = redis_live.LiveConnection(self.broker._on_messages)
         self.seq += 1
         seq = self.seq
         raw = resp_messages(self.channels, [protocol.frame_event(f"abcd1234:{seq}", seq, BODY)

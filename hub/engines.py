@@ -27,7 +27,8 @@ def build(settings: Settings) -> tuple[Store, Broker, str]:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     store = SqliteStore.open(path)
-    broker = MemoryBroker(settings.inbox_retention, journal=store.db if path else None)
+    broker = MemoryBroker(settings.inbox_retention, journal=store.db if path else None,
+                          unregistered=store.unregistered)
     return store, broker, "memory"
 
 

@@ -75,10 +75,13 @@ async def recipients(node: Node, publication: Publication) -> list[str]:
             raise not_found(f"no user '{publication.friends_of}'")
         return sorted(await node.store.friends(publication.friends_of))
     known = await node.store.existing_users(publication.to)
-    missing = [u for u in publication.to if u not in known]
+    _refuse_unknown([u for u in publication.to if u not in known])
+    return list(publication.to)
+
+
+def _refuse_unknown(missing: list[str]) -> None:
     if missing:
         raise not_found(f"no such users: {', '.join(missing[:10])}")
-    return list(publication.to)
 
 
 @guarded
@@ -88,6 +91,10 @@ async def publish_route(request: Request) -> Response:
         return refusal
     node: Node = request.app.state.node
     publication = parse_publication(await read_json(request))
-    users = await recipients(node, publication)
-    await node.publish(publication.event, publication.data, users)
+    if publication.friends_of is not None:
+        users = await recipients(node, publication)
+        await node.publish(publication.event, publication.data, users)
+    else:  # the hot path: the recipients are checked within the delivery itself
+        users = list(publication.to)
+        _refuse_unknown(await node.publish_to(publication.event, publication.data, users))
     return json_response({"event": publication.event, "recipients": len(users)})

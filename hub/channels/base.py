@@ -5,23 +5,29 @@ gives it, in one step (one pipelined round trip on Redis), to every recipient's 
 a contiguous `seq` per user under an `epoch` — and publishes each recipient's frame
 (`protocol.frame_event`) on that user's live channel. Every node subscribed to a user's
 live channel hands those exact bytes to the node's `FrameSink`, which passes them to the
-user's local connections.
+user's local connections — a whole event's (or a whole socket read's) frames in one call,
+so the per-recipient cost is a loop iteration, not a chain of calls.
 
 `memory.MemoryBroker` (one process) and `redis.RedisBroker` (many nodes) implement it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-# (user, frame bytes): called on the node's event loop for every live frame of a
-# user this node is subscribed to. Must not block.
-FrameSink = Callable[[str, bytes], None]
+# One live frame: (user, seq, frame bytes); seq None for a frame that is no inbox event
+# (presence, a logout signal).
+LiveFrame = tuple[str, int | None, bytes]
+# Called on the node's event loop with the live frames of users this node is subscribed
+# to, in publish order. Must not block.
+FrameSink = Callable[[Sequence[LiveFrame]], None]
 # Called after the broker lost and regained its live feed (Redis reconnect): frames
 # published meanwhile were missed, so every local connection must catch up from its inbox.
 ResyncHook = Callable[[], None]
+# Of the given usernames, those that are not registered users.
+Unregistered = Callable[[Sequence[str]], list[str]]
 # Called with a user that went offline because the node holding them died (it never
 # said goodbye): the node announces it to the user's friends.
 OfflineHook = Callable[[str], None]
@@ -49,8 +55,12 @@ class Broker(Protocol):
 
     def health(self) -> dict[str, Any]: ...
 
-    async def deliver(self, body: bytes, recipients: Collection[str]) -> None:
-        """Append to each recipient's inbox and publish live. Durable on return."""
+    async def deliver(self, body: bytes, recipients: Collection[str], *,
+                      registered_only: bool = False) -> list[str]:
+        """Append to each recipient's inbox and publish live. Durable on return.
+        With `registered_only`, deliver nothing unless every recipient is a registered
+        user, and return those who are not (in the delivery's one round trip on Redis);
+        returns [] otherwise."""
         ...
 
     async def head(self, user: str) -> InboxHead: ...

@@ -13,7 +13,14 @@ from collections import deque
 from collections.abc import Collection
 from typing import Any
 
-from hub.channels.base import FrameSink, InboxHead, OfflineHook, Replay, ResyncHook
+from hub.channels.base import (
+    FrameSink,
+    InboxHead,
+    OfflineHook,
+    Replay,
+    ResyncHook,
+    Unregistered,
+)
 from hub.protocol import frame_event, make_event_id, parse_event_id
 
 
@@ -44,9 +51,11 @@ class Inbox:
 
 
 class MemoryBroker:
-    def __init__(self, retention: int = 1000, journal: sqlite3.Connection | None = None) -> None:
+    def __init__(self, retention: int = 1000, journal: sqlite3.Connection | None = None,
+                 unregistered: Unregistered | None = None) -> None:
         self.retention = retention
         self.journal = journal
+        self.unregistered = unregistered  # the store's check, for `registered_only`
         self._inboxes: dict[str, Inbox] = {}
         self._sink: FrameSink | None = None
         self._online: set[str] = set()
@@ -90,10 +99,19 @@ class MemoryBroker:
             inbox.seq = rows[0][0]
         return inbox
 
-    async def deliver(self, body: bytes, recipients: Collection[str]) -> None:
+    async def deliver(self, body: bytes, recipients: Collection[str], *,
+                      registered_only: bool = False) -> list[str]:
+        if registered_only:
+            if self.unregistered is None:
+                raise RuntimeError("this broker was built without a registration check")
+            recipients = list(dict.fromkeys(recipients))
+            unknown = self.unregistered(recipients)
+            if unknown:
+                return unknown
         # Per recipient only the position is formatted; the body's bytes are shared.
         tail = body[1:]
         written: list[tuple[str, int, bytes]] = []
+        touched: list[Inbox] = []
         inboxes = self._inboxes
         for user in recipients:
             inbox = inboxes.get(user) or self._inbox(user)
@@ -101,15 +119,15 @@ class MemoryBroker:
             pos = b"%d" % seq
             frame = b"".join((inbox.id_prefix, pos, b'","seq":', pos, b",", tail))
             written.append((user, seq, frame))
+            touched.append(inbox)
         if self.journal is not None:
             self._journal(body, written)  # durable before anyone sees it
-        sink = self._sink
-        for user, seq, frame in written:
-            inbox = inboxes[user]
+        for inbox, (_, seq, frame) in zip(touched, written, strict=True):
             inbox.seq = seq
             inbox.add(seq, frame)
-            if sink is not None:
-                sink(user, frame)
+        if self._sink is not None:
+            self._sink(written)
+        return []
 
     def _journal(self, body: bytes, written: list[tuple[str, int, bytes]]) -> None:
         db = self.journal
@@ -148,10 +166,8 @@ class MemoryBroker:
         return None
 
     async def signal(self, frame: bytes, users: Collection[str]) -> None:
-        sink = self._sink
-        if sink is not None:
-            for user in users:
-                sink(user, frame)
+        if self._sink is not None:
+            self._sink([(user, None, frame) for user in users])
 
     async def connected(self, user: str) -> bool:
         first = user not in self._online

@@ -38,7 +38,7 @@ from hub.channels.redis_support import (
     text,
 )
 from hub.errors import EngineUnavailable
-from hub.protocol import make_event_id, parse_event_id
+from hub.protocol import make_event_id, parse_event_id, seq_of
 
 log = logging.getLogger("hub.redis.broker")
 
@@ -73,6 +73,7 @@ class RedisBroker:
         self._key_args: dict[str, bytes] = {}
         self._deliver_head = _bulk(b"EVALSHA") + _bulk(SCRIPTS["deliver"].sha.encode())
         self._retention_arg = _bulk(str(retention).encode())
+        self._usernames_arg = _bulk(keys.usernames.encode())
         self._closing = False
         self._now_ms = 0  # Redis time at the last heartbeat
 
@@ -133,17 +134,29 @@ class RedisBroker:
         return packed
 
     @engine_call
-    async def deliver(self, body: bytes, recipients: Collection[str]) -> None:
+    async def deliver(self, body: bytes, recipients: Collection[str], *,
+                      registered_only: bool = False) -> list[str]:
         users = list(dict.fromkeys(recipients))
         if not users:
-            return
+            return []
         nkeys = 3 * len(users)
+        if not registered_only:
+            command = b"".join((
+                b"*%d\r\n" % (nkeys + 7), self._deliver_head, _bulk(b"%d" % nkeys),
+                *map(self._keys_of, users),
+                _bulk(body), self._retention_arg, _bulk(new_epoch().encode()), _bulk(b""),
+            ))
+            await self._raw(command, "deliver")
+            return []
+        # The registration check runs inside the same script: still one round trip.
         command = b"".join((
-            b"*%d\r\n" % (nkeys + 6), self._deliver_head, _bulk(b"%d" % nkeys),
-            *map(self._keys_of, users),
-            _bulk(body), self._retention_arg, _bulk(new_epoch().encode()),
+            b"*%d\r\n" % (nkeys + 8 + len(users)), self._deliver_head,
+            _bulk(b"%d" % (nkeys + 1)), *map(self._keys_of, users), self._usernames_arg,
+            _bulk(body), self._retention_arg, _bulk(new_epoch().encode()), _bulk(b"known"),
+            *(_bulk(user.encode()) for user in users),
         ))
-        await self._raw(command, "deliver")
+        reply = await self._raw(command, "deliver")
+        return [text(name) for name in reply if not isinstance(name, int)]
 
     @engine_call
     async def deliver_ingress(self, body: bytes, recipients: Collection[str],
@@ -153,9 +166,9 @@ class RedisBroker:
         users = list(dict.fromkeys(recipients))
         nkeys = 3 * len(users) + 1
         command = b"".join((
-            b"*%d\r\n" % (nkeys + 8), self._deliver_head, _bulk(b"%d" % nkeys),
+            b"*%d\r\n" % (nkeys + 9), self._deliver_head, _bulk(b"%d" % nkeys),
             *map(self._keys_of, users), _bulk(stream.encode()),
-            _bulk(body), self._retention_arg, _bulk(new_epoch().encode()),
+            _bulk(body), self._retention_arg, _bulk(new_epoch().encode()), _bulk(b"ingress"),
             _bulk(group.encode()), _bulk(entry_id.encode()),
         ))
         return await self._raw(command, "deliver") is not None
@@ -230,10 +243,12 @@ class RedisBroker:
             with contextlib.suppress(LiveError):
                 live.unsubscribe([channel])
 
-    def _on_message(self, channel: bytes, payload: bytes) -> None:
-        user = self._channels.get(channel)
-        if user is not None and self._sink is not None:
-            self._sink(user, payload)
+    def _on_messages(self, messages: list[tuple[bytes, bytes]]) -> None:
+        channels, sink = self._channels, self._sink
+        if sink is None:
+            return
+        sink([(user, seq_of(payload), payload) for channel, payload in messages
+              if (user := channels.get(channel)) is not None])
 
     async def _keep_live(self) -> None:
         """Hold the live connection; after any loss, reconnect, restore every
@@ -243,7 +258,7 @@ class RedisBroker:
         while not self._closing:
             live: LiveConnection | None = None
             try:
-                live = await open_live(self.endpoint, self._on_message, SUBSCRIBE_TIMEOUT)
+                live = await open_live(self.endpoint, self._on_messages, SUBSCRIBE_TIMEOUT)
                 async with asyncio.timeout(SUBSCRIBE_TIMEOUT * 4):
                     await live.subscribe([control, *self._channels])
                 if lost_before:

@@ -3,7 +3,8 @@
 Every live frame of every user this node serves arrives here, so this is the Redis
 engine's hottest path. redis-py's `PubSub` would parse each message through several
 layers of Python objects; here `data_received` splits the socket's bytes into messages
-and hands each payload — the exact frame a client will get — straight to the sink.
+and hands the payloads — the exact frames a client will get — to the sink, all of one
+read in one call.
 
 It speaks only what a subscribed connection needs (RESP2): `AUTH`, `SUBSCRIBE`,
 `UNSUBSCRIBE`, and the replies `+OK`, `-ERR`, and arrays of bulk strings and integers.
@@ -22,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 log = logging.getLogger("hub.redis.live")
 
-MessageSink = Callable[[bytes, bytes], None]  # (channel, payload)
+MessageSink = Callable[[list[tuple[bytes, bytes]]], None]  # [(channel, payload), …]
 
 _MESSAGE = b"message"
 _SUBSCRIBE = b"subscribe"
@@ -96,13 +97,13 @@ class LiveConnection(asyncio.Protocol):
             data = self._tail + data
         end = len(data)
         pos = 0
-        sink, find = self.sink, data.find
+        find = data.find
+        messages: list[tuple[bytes, bytes]] = []
         try:
             while pos < end:
                 if data.startswith(_MESSAGE_HEAD, pos):
                     # The fast path, for nearly everything this connection reads: a
-                    # published message, cut out with two finds and two int()s and
-                    # handed to the sink with no intermediate list.
+                    # published message, cut out with two finds and two int()s.
                     head = pos + _MESSAGE_HEAD_LEN
                     stop = find(b"\r\n", head)
                     if stop < 0:
@@ -121,19 +122,26 @@ class LiveConnection(asyncio.Protocol):
                     payload_end = payload_start + int(data[head:stop])
                     if payload_end + 2 > end:
                         break
-                    sink(data[channel_start:channel_end], data[payload_start:payload_end])
+                    messages.append((data[channel_start:channel_end],
+                                     data[payload_start:payload_end]))
                     pos = payload_end + 2
                     continue
                 parsed = _parse(data, pos)
                 if parsed is None:
                     break
                 item, pos = parsed
+                if messages:  # in order: what was published before a confirmation first
+                    self.sink(messages)
+                    messages = []
                 self._handle(item)
         except ValueError as exc:  # not RESP: nothing after this point can be trusted
             log.error("live connection: %s", exc)
             if self.transport is not None:
                 self.transport.abort()
-            return
+            end = pos  # drop the rest, but not the whole messages read before it
+        finally:
+            if messages:
+                self.sink(messages)
         self._tail = data[pos:] if pos < end else b""
 
     def _handle(self, item: list[bytes | int] | bytes | LiveError) -> None:
@@ -142,7 +150,7 @@ class LiveConnection(asyncio.Protocol):
             if kind == _MESSAGE:
                 channel, payload = item[1], item[2]
                 assert isinstance(channel, bytes) and isinstance(payload, bytes)
-                self.sink(channel, payload)
+                self.sink([(channel, payload)])
             elif kind == _SUBSCRIBE:
                 channel = item[1]
                 assert isinstance(channel, bytes)

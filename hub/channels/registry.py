@@ -3,8 +3,8 @@
 The first local session of a user subscribes the user's live channel and may bring the
 user online; when the last one closes, the node waits a short grace (so a page reload
 does not churn the broker or flap presence), then unsubscribes and maybe announces the
-user offline. Live frames from the broker arrive through `fan_out`, which hands the same
-bytes to every local session of the user.
+user offline. Live frames from the broker arrive in batches through `fan_out`, which hands
+the same bytes to every local session of each frame's user.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
-from hub.channels.base import Broker
+from hub.channels.base import Broker, LiveFrame
 from hub.errors import CloseCode
 from hub.metrics import Metrics
-from hub.protocol import REVOKED_PREFIX, revoked_login, seq_of
+from hub.protocol import REVOKED_PREFIX, revoked_login
 from hub.session import Session
 
 log = logging.getLogger("hub.registry")
@@ -129,18 +129,21 @@ class LocalRegistry:
         except Exception as exc:  # presence is best effort; it never breaks a connection
             log.warning("presence of %s not announced: %s", user, exc)
 
-    def fan_out(self, user: str, frame: bytes) -> None:
-        """The broker's sink: the same bytes to every local session of `user`."""
-        local = self.sessions.get(user)
-        if not local:
-            return
-        seq = seq_of(frame)
-        if seq is None and frame.startswith(REVOKED_PREFIX):
-            self._revoke(local, revoked_login(frame))
-            return
-        for session in local:
-            session.push_event(seq, frame)
-        self.metrics.deliveries.value += len(local)  # no call per delivery
+    def fan_out(self, frames: Sequence[LiveFrame]) -> None:
+        """The broker's sink: each frame, as is, to every local session of its user."""
+        sessions = self.sessions
+        delivered = 0
+        for user, seq, frame in frames:
+            local = sessions.get(user)
+            if not local:
+                continue
+            if seq is None and frame.startswith(REVOKED_PREFIX):
+                self._revoke(local, revoked_login(frame))
+                continue
+            for session in local:
+                session.push_event(seq, frame)
+            delivered += len(local)
+        self.metrics.deliveries.value += delivered  # no call per delivery
 
     @staticmethod
     def _revoke(local: set[Session], login: str | None) -> None:

@@ -80,6 +80,21 @@ class SqliteStore:
             f"SELECT username FROM users WHERE username IN ({_marks(names)})", names)
         return {row[0] for row in rows}
 
+    def unregistered(self, usernames: Sequence[str]) -> list[str]:
+        """Those of `usernames` (no duplicates) that are not users. Synchronous: the
+        memory broker checks a publish's recipients with it. Counting first keeps the
+        common case — everyone exists — free of per-row Python work."""
+        if not usernames:
+            return []
+        marks = _marks(usernames)
+        (found,) = self.db.execute(
+            f"SELECT count(*) FROM users WHERE username IN ({marks})", usernames).fetchone()
+        if found == len(usernames):
+            return []
+        known = {row[0] for row in self.db.execute(
+            f"SELECT username FROM users WHERE username IN ({marks})", usernames)}
+        return [name for name in usernames if name not in known]
+
     async def update_user(self, username: str, fields: dict[str, str]) -> UserRecord | None:
         if fields:
             sets = ", ".join(f"{name} = :{name}" for name in fields)

@@ -64,6 +64,19 @@ async def test_missing_or_wrong_key_is_401(hub: InProcessHub, users: Users,
     assert (await ann.next_event()).event == "x.marker"  # nothing came before it
 
 
+async def test_one_unknown_recipient_refuses_the_whole_event(hub: InProcessHub,
+                                                               users: Users) -> None:
+    ann, bob = await users.new("ann"), await users.new("bob")
+    response = await publish(hub, {"event": "notice",
+                                   "to": [ann.name, "ghost_one", bob.name, "ghost_two"]})
+    assert response.status_code == 404
+    assert response.json()["message"] == "no such users: ghost_one, ghost_two"
+    await publish(hub, {"event": "marker", "to": [ann.name, bob.name]})
+    for user in (ann, bob):  # nothing was delivered before the marker, no seq was used
+        marker = await user.next_event()
+        assert (marker.event, marker.seq) == ("x.marker", 1)
+
+
 @pytest.mark.parametrize(("body", "status"), [
     ({"event": "Bad Name!", "to": ["x"]}, 400),
     ({"event": "notice"}, 400),

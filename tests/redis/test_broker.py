@@ -4,11 +4,12 @@ across nodes, one command per fan-out, and recovery after Redis goes away."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import pytest
 
+from hub.channels.base import LiveFrame
 from hub.channels.keys import Keys
 from hub.channels.redis import RedisBroker
 from hub.channels.redis_support import connect
@@ -27,8 +28,10 @@ class Received:
         self.resyncs = 0
         self.resynced = asyncio.Event()
 
-    def __call__(self, user: str, frame: bytes) -> None:
-        self.frames.append((user, frame))
+    def __call__(self, frames: Sequence[LiveFrame]) -> None:
+        for user, seq, frame in frames:
+            assert seq == seq_of(frame)  # the broker names each frame's seq
+            self.frames.append((user, frame))
         self._changed.set()
 
     def on_resync(self) -> None:
@@ -137,6 +140,35 @@ async def test_one_command_per_fan_out_whatever_the_audience(
         await client.aclose()
     assert after["cmdstat_evalsha"]["calls"] - before["cmdstat_evalsha"]["calls"] == 10
     assert (await broker.head("user499")).seq == 11
+
+
+async def test_a_checked_fan_out_is_still_one_command(
+        make_broker: BrokerFactory, redis_server: RedisServer, key_prefix: str) -> None:
+    broker, sink = await make_broker()
+    audience = [f"reg{i}" for i in range(300)]
+    client = connect(redis_server.url)
+    try:
+        await client.zadd(Keys(key_prefix).usernames, dict.fromkeys(audience, 0))
+        await broker.deliver(body(0), audience)  # scripts loaded, inboxes created
+        before = await client.info("commandstats")
+        unknown = await broker.deliver(body(1), [*audience, "ghost", "reg0", "spook"],
+                                       registered_only=True)
+        assert unknown == ["ghost", "spook"]
+        assert await broker.deliver(body(2), audience, registered_only=True) == []
+        after = await client.info("commandstats")
+    finally:
+        await client.aclose()
+    calls = {name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"]
+             for name in after if name != "cmdstat_info"}
+    # one EVALSHA each; the rest ran inside the scripts (a ZSCORE per distinct name)
+    assert {name: n for name, n in calls.items() if n} == {
+        "cmdstat_evalsha": 2, "cmdstat_zscore": 302 + 300, "cmdstat_hget": 300,
+        "cmdstat_hincrby": 300, "cmdstat_xadd": 300, "cmdstat_publish": 300}
+    assert (await broker.head("reg299")).seq == 2  # the refused event used no seq
+    await broker.subscribe("reg7")
+    await broker.deliver(body(3), ["reg7"])
+    (user, frame), = await sink.wait_for(1)
+    assert (user, seq_of(frame)) == ("reg7", 3)
 
 
 async def test_presence_spans_nodes_and_ignores_dead_ones(

@@ -10,7 +10,7 @@ from hub.protocol import encode_event_body, frame_event
 async def test_frames_match_the_protocol_byte_for_byte() -> None:
     got: list[tuple[str, bytes]] = []
     broker = MemoryBroker(retention=10)
-    await broker.start(lambda user, frame: got.append((user, frame)), lambda: None)
+    await broker.start(lambda frames: got.extend((u, f) for u, _, f in frames), lambda: None)
     body = encode_event_body("mood", 123, {"mood": {"text": "你好"}})
     for _ in range(12):
         await broker.deliver(body, ["ann", "bob"])

@@ -21,7 +21,7 @@ STREAM = (message(b"kj:{u:ann}:live", b'{"type":"event","seq":1}')
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, len(STREAM)])
 async def test_messages_survive_any_split(chunk: int) -> None:
     got: list[tuple[bytes, bytes]] = []
-    conn = LiveConnection(lambda channel, payload: got.append((channel, payload)))
+    conn = LiveConnection(got.extend)
     for start in range(0, len(STREAM), chunk):
         conn.data_received(STREAM[start:start + chunk])
     assert got == [(b"kj:{u:ann}:live", b'{"type":"event","seq":1}'),

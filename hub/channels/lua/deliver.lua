@@ -1,23 +1,38 @@
 -- Append one event to the inbox of every recipient and publish it live.
 -- KEYS: for each recipient, its meta hash, inbox stream and live channel (3 keys each);
---       then, for an ingress entry, the ingress stream.
--- ARGV: event body (JSON object, shared), inbox retention, epoch for a new inbox;
---       then, for an ingress entry, the consumer group and the entry id.
+--       then, in mode 'ingress', the ingress stream; in mode 'known', the usernames set.
+-- ARGV: event body (JSON object, shared), inbox retention, epoch for a new inbox, mode;
+--       then, in mode 'ingress', the consumer group and the entry id; in mode 'known',
+--       every recipient's username.
 -- Returns the new seq of each recipient, in KEYS order — or nil for an ingress entry that
 -- was already acknowledged: acking and delivering in one script is what makes ingress
--- exactly-once even when a node dies between reading an entry and acking it.
+-- exactly-once even when a node dies between reading an entry and acking it — or, in
+-- mode 'known', the usernames that are not registered (then nothing is delivered): the
+-- check rides in the same round trip as the fan-out.
 --
 -- The frame built here is byte-for-byte hub.protocol.frame_event(epoch..":"..seq, seq, body):
 -- the position travels in-band, and a node forwards the published bytes untouched.
-local body, retention, new_epoch = ARGV[1], ARGV[2], ARGV[3]
+local body, retention, new_epoch, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local tail = string.sub(body, 2)
 local seqs = {}
 local n = #KEYS
-if n % 3 == 1 then
-  if redis.call('XACK', KEYS[n], ARGV[4], ARGV[5]) == 0 then
+if mode == 'ingress' then
+  if redis.call('XACK', KEYS[n], ARGV[5], ARGV[6]) == 0 then
     return false
   end
   n = n - 1
+elseif mode == 'known' then
+  local usernames = KEYS[n]
+  n = n - 1
+  local unknown = {}
+  for i = 5, #ARGV do
+    if not redis.call('ZSCORE', usernames, ARGV[i]) then
+      unknown[#unknown + 1] = ARGV[i]
+    end
+  end
+  if #unknown > 0 then
+    return unknown
+  end
 end
 for i = 1, n, 3 do
   local meta, inbox, live = KEYS[i], KEYS[i + 1], KEYS[i + 2]
