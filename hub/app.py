@@ -5,12 +5,14 @@ Two apps on one Redis are two nodes — tests use exactly that."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from hub import engines, producers, web
 from hub.admin import ADMIN_ROUTES
@@ -19,7 +21,7 @@ from hub.config import Settings
 from hub.gateway import websocket_endpoint
 from hub.node import Node
 from hub.ops import default_registry
-from hub.transport import CaptureRawSend
+from hub.transport import RAW_SEND_KEY
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self' ws: wss:; media-src 'self' blob: data:; object-src 'none'; "
@@ -49,6 +51,29 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HubApp(Starlette):
+    """Starlette, with the hub's websocket endpoint dispatched before the middleware
+    stack and the router: an open socket keeps its whole call chain alive, and at tens
+    of thousands of idle connections every coroutine frame counts. Each websocket's
+    scope also remembers the server's own `send`, so `transport.transport_for` can
+    find the protocol object behind it."""
+
+    def __init__(self, *, sockets: dict[str, Callable[[WebSocket], Awaitable[None]]],
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sockets = sockets
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[RAW_SEND_KEY] = send
+            endpoint = self.sockets.get(scope["path"])
+            if endpoint is not None:
+                scope["app"] = self
+                await endpoint(WebSocket(scope, receive=receive, send=send))
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
@@ -83,7 +108,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),
               name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = HubApp(routes=routes, lifespan=lifespan, sockets={"/ws": websocket_endpoint})
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(CaptureRawSend, direct={"/ws": websocket_endpoint})
     return app

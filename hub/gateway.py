@@ -60,6 +60,10 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     if user is None:
         await ws.close(CloseCode.UNAUTHENTICATED, "not authenticated")
         return
+    if isinstance(ws.scope.get("headers"), list):
+        # Nothing reads the upgrade request's headers again, yet the scope would keep
+        # them (~1 KiB) for the socket's whole life.
+        ws.scope["headers"].clear()
     settings = node.settings
     session = Session(transport_for(ws), user, max_queue_bytes=settings.max_queue_bytes,
                       catch_up=node.catch_up, on_overflow=node.metrics.slow_closes.inc)

@@ -1,4 +1,5 @@
-"""One websocket connection: a bounded outbound queue, one writer task, ordering.
+"""One websocket connection: a bounded outbound queue, a writer while it holds frames,
+ordering.
 
 `send` and `push_event` only enqueue; they never await the socket, so fan-out never
 waits on a slow tab. Past `max_queue_bytes` the connection is closed with 4429 and its
@@ -18,38 +19,6 @@ from hub.errors import CloseCode
 from hub.transport import Transport
 
 log = logging.getLogger("hub.session")
-
-
-class Flag:
-    """`asyncio.Event` for one waiter, without the deque every Event carries: a
-    session has two, and an idle connection should cost as little as possible."""
-
-    __slots__ = ("_set", "_waiter")
-
-    def __init__(self) -> None:
-        self._set = False
-        self._waiter: asyncio.Future[None] | None = None
-
-    def is_set(self) -> bool:
-        return self._set
-
-    def set(self) -> None:
-        self._set = True
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def clear(self) -> None:
-        self._set = False
-
-    async def wait(self) -> None:
-        if self._set:
-            return
-        waiter = self._waiter = asyncio.get_running_loop().create_future()
-        try:
-            await waiter
-        finally:
-            self._waiter = None
 
 
 class HistoryLost(Exception):
@@ -92,8 +61,8 @@ class Session:
         # resumed: the session is reachable from the moment it is attached, but `hello`
         # must be the first frame on the wire, so they wait for the first `go_live`.
         self._early: list[bytes] | None = []
-        self._wake = Flag()
-        self._idle = Flag()  # set while the writer has nothing to write
+        self._started = False  # `start` was called: frames may go to the socket
+        # Runs only while frames wait for the socket: an idle connection has no task.
         self._writer: asyncio.Task[None] | None = None
         self._catching_up: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None  # the close `close_soon` started
@@ -105,7 +74,13 @@ class Session:
         self.token_hash = ""  # of the token it authenticated with: re-checked on resync
 
     def start(self) -> None:
-        self._writer = asyncio.create_task(self._write_loop(), name=f"writer:{self.user}")
+        self._started = True
+        if self.queue:
+            self._write_soon()
+
+    def _write_soon(self) -> None:
+        if self._writer is None and not self.closed:
+            self._writer = asyncio.get_running_loop().create_task(self._write_loop())
 
     # enqueueing (never awaits)
     def send(self, frame: bytes, *, replayed: bool = False) -> None:
@@ -114,7 +89,7 @@ class Session:
         if self._early is not None:
             self._early.append(frame)
             return
-        if not self.queue and self._writer is not None:
+        if not self.queue and self._started:
             try:  # fast path: an idle socket takes the frame now, no task switch
                 if self.transport.try_write(frame):
                     return
@@ -129,8 +104,8 @@ class Session:
             self.on_overflow()
             self.close_soon(CloseCode.TOO_SLOW, "reader too slow")
             return
-        self._idle.clear()
-        self._wake.set()
+        if self._started and self._writer is None:
+            self._write_soon()
 
     def push_event(self, seq: int | None, frame: bytes) -> None:
         """A live frame for this session's user; `seq` None for presence and signals."""
@@ -198,22 +173,16 @@ class Session:
 
     # writing
     async def _write_loop(self) -> None:
-        queue, wake = self.queue, self._wake
+        queue = self.queue
         try:
-            while True:
-                while not queue:
-                    wake.clear()
-                    self._idle.set()
-                    await wake.wait()
-                if self.closed and self.close_code is not None:
-                    return
+            while queue and not self.closed:
                 if self.transport.direct:
                     await self.transport.wait_writable()
                     batch = queue[:]
                     queue.clear()
                     self.queued_bytes = self._credit = 0
                     self.transport.write_now(batch)
-                    del batch  # a parked writer must not pin its last frames
+                    del batch  # nothing may pin written frames (orjson's are 4 KiB)
                 else:
                     frame = queue.pop(0)
                     self.queued_bytes -= len(frame)
@@ -225,6 +194,8 @@ class Session:
         except Exception as exc:  # the socket went away under us
             log.debug("writer for %s stopped: %s", self.user, exc)
             self.closed = True
+        finally:
+            self._writer = None
 
     def close_soon(self, code: int, reason: str) -> None:
         """Close from synchronous code (fan-out): drop the queue, close in a task."""
@@ -234,7 +205,6 @@ class Session:
         self.close_code = code
         self.queue.clear()
         self.queued_bytes = self._credit = 0
-        self._wake.set()
         self._closer = asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def close(self, code: int, reason: str = "") -> None:
@@ -248,7 +218,7 @@ class Session:
         started put its close frame on the wire — the server closes the transport as
         soon as the endpoint returns, and the peer would see 1006 instead of the code —
         then stop the writer and any catch-up. Without this a session whose peer went
-        away keeps its writer task, parked on `_wake`, for the life of the process."""
+        away keeps a writer task that waits for a writable socket forever."""
         self.closed = True
         closer = self._closer
         if closer is not None and closer is not asyncio.current_task():
@@ -269,8 +239,7 @@ class Session:
 
     async def drain(self, within: float) -> None:
         """Wait until the queue is written (graceful shutdown), at most `within` s."""
-        if self.closed or self._writer is None:
+        writer = self._writer
+        if self.closed or writer is None:
             return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(within):
-                await self._idle.wait()
+        await asyncio.wait({writer}, timeout=within)

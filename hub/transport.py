@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketState
+
+from hub.primitives import Flag, ReceiveQueue
 
 RAW_SEND_KEY = "kj.raw_send"
 ABORT_AFTER = 5.0  # seconds a closing peer gets to read our close frame
@@ -86,10 +88,7 @@ class DirectTransport:
         self.ws = ws
         self.proto = proto
         if getattr(proto, "handshake_complete", False):
-            # uvicorn keeps the upgrade request and response (their header objects
-            # are ~3 KiB) for the socket's whole life; nothing reads them after the
-            # handshake, and an idle connection should cost as little as possible.
-            proto.request = proto.response = None
+            _slim(proto)
 
     def try_write(self, frame: bytes) -> bool:
         # The fan-out hot path: one call, the fewest attribute loads, one transport write.
@@ -138,6 +137,26 @@ class DirectTransport:
         proto.close_timer = asyncio.get_running_loop().call_later(ABORT_AFTER, transport.abort)
 
 
+def _slim(proto: Any) -> None:
+    """Drop what uvicorn keeps per socket but nobody uses after the handshake, and swap
+    its receive queue and `writable` event for ones without deques: an idle connection
+    should cost as little as possible (bench/conn_memory.py measures each item)."""
+    request = getattr(proto, "request", None)
+    if request is not None:
+        # The upgrade request's headers (~2 KiB) stay referenced from the websockets
+        # parser's generator frame for the socket's life, not only from uvicorn.
+        request.headers.clear()
+    proto.request = proto.response = None
+    queue = proto.queue
+    if isinstance(queue, asyncio.Queue):  # nobody awaits it yet: the endpoint is here
+        pending = []
+        while not queue.empty():
+            pending.append(queue.get_nowait())
+        proto.queue = ReceiveQueue(pending)
+    if isinstance(proto.writable, asyncio.Event):
+        proto.writable = Flag(proto.writable.is_set())
+
+
 def _sansio_protocol() -> type | None:
     try:
         from uvicorn.protocols.websockets.websockets_sansio_impl import (
@@ -157,27 +176,3 @@ def transport_for(ws: WebSocket) -> Transport:
     if _SANSIO is not None and isinstance(proto, _SANSIO):
         return DirectTransport(ws, proto)
     return AsgiTransport(ws)
-
-
-class CaptureRawSend:
-    """Outermost ASGI middleware: remember the server's own `send` for websockets, so
-    `transport_for` can find the protocol object behind it.
-
-    Websocket paths in `direct` go straight to their endpoint, past Starlette's router
-    and exception middleware: an open socket keeps its whole call chain alive, and at
-    tens of thousands of idle connections every coroutine frame counts."""
-
-    def __init__(self, app: Any,
-                 direct: dict[str, Callable[[WebSocket], Awaitable[None]]] | None = None
-                 ) -> None:
-        self.app = app
-        self.direct = direct or {}
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "websocket":
-            scope[RAW_SEND_KEY] = send
-            endpoint = self.direct.get(scope["path"])
-            if endpoint is not None:
-                await endpoint(WebSocket(scope, receive=receive, send=send))
-                return
-        await self.app(scope, receive, send)

@@ -149,10 +149,30 @@ async def test_a_seq_jump_catches_up_from_the_inbox() -> None:
     await session.finish()
 
 
+async def test_the_writer_runs_only_while_frames_wait() -> None:
+    transport = FakeTransport(direct=True)
+    session, _ = _session(transport)
+    session.go_live([], 0, first=b"hello")
+    session.start()
+    writer = session._writer
+    assert writer is not None  # hello waits for a writable socket
+    transport.gate.set()
+    await asyncio.wait_for(writer, 5)
+    assert session._writer is None  # an idle connection holds no task
+    session.push_event(1, _frame(1))  # written at once, no task
+    assert session._writer is None and transport.sent == [b"hello", _frame(1)]
+    transport.gate.clear()
+    session.push_event(2, _frame(2))
+    assert session._writer is not None and session.queue == [_frame(2)]
+    transport.gate.set()
+    await transport.wait_sent(3)
+    await session.finish()
+
+
 async def test_finish_ends_the_writer_and_is_idempotent() -> None:
     transport = FakeTransport()
     session, _ = _session(transport)
-    session.go_live([], 0)
+    session.go_live([], 0, first=b"hello")  # the ASGI-like transport blocks on gate
     session.start()
     writer = session._writer
     assert writer is not None and not writer.done()
@@ -162,7 +182,7 @@ async def test_finish_ends_the_writer_and_is_idempotent() -> None:
         await writer
     assert session.closed
     session.send(b"late")  # ignored once closed
-    assert list(session.queue) == []
+    assert session.queue == [b"hello"]
 
 
 async def test_a_resync_asked_for_during_a_resume_runs_after_it() -> None:
