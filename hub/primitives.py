@@ -14,29 +14,30 @@ from typing import Any
 
 
 class Flag:
-    """`asyncio.Event`: set, clear, is_set and wait, for any number of waiters."""
+    """`asyncio.Event`: set, clear, is_set and wait, for any number of waiters. `value`
+    is `is_set()` without a call, for hot paths."""
 
-    __slots__ = ("_set", "_waiters")
+    __slots__ = ("_waiters", "value")
 
     def __init__(self, value: bool = False) -> None:
-        self._set = value
+        self.value = value
         self._waiters: list[asyncio.Future[None]] | None = None
 
     def is_set(self) -> bool:
-        return self._set
+        return self.value
 
     def set(self) -> None:
-        self._set = True
+        self.value = True
         waiters, self._waiters = self._waiters, None
         for waiter in waiters or ():
             if not waiter.done():
                 waiter.set_result(None)
 
     def clear(self) -> None:
-        self._set = False
+        self.value = False
 
     async def wait(self) -> bool:
-        if self._set:
+        if self.value:
             return True
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self._waiters is None:

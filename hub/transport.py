@@ -87,15 +87,14 @@ class DirectTransport:
     def __init__(self, ws: WebSocket, proto: Any) -> None:
         self.ws = ws
         self.proto = proto
-        if getattr(proto, "handshake_complete", False):
-            _slim(proto)
+        self.writable = _slim(proto)
 
     def try_write(self, frame: bytes) -> bool:
         # The fan-out hot path: one call, the fewest attribute loads, one transport write.
         proto = self.proto
         if proto.close_sent or proto.disconnected:
             raise ConnectionError("socket closed")
-        if not proto.writable.is_set():
+        if not self.writable.value:
             return False
         size = len(frame)
         proto.transport.write((_SHORT_HEADERS[size] if size < 126 else text_frame_header(size))
@@ -114,7 +113,7 @@ class DirectTransport:
                 text_frame_header(len(f)) + f for f in frames))
 
     async def wait_writable(self) -> None:
-        await self.proto.writable.wait()
+        await self.writable.wait()
 
     async def send_frame(self, frame: bytes) -> None:
         await self.wait_writable()
@@ -137,7 +136,7 @@ class DirectTransport:
         proto.close_timer = asyncio.get_running_loop().call_later(ABORT_AFTER, transport.abort)
 
 
-def _slim(proto: Any) -> None:
+def _slim(proto: Any) -> Flag:
     """Drop what uvicorn keeps per socket but nobody uses after the handshake, and swap
     its receive queue and `writable` event for ones without deques: an idle connection
     should cost as little as possible (bench/conn_memory.py measures each item)."""
@@ -147,14 +146,15 @@ def _slim(proto: Any) -> None:
         # parser's generator frame for the socket's life, not only from uvicorn.
         request.headers.clear()
     proto.request = proto.response = None
-    queue = proto.queue
+    queue = getattr(proto, "queue", None)
     if isinstance(queue, asyncio.Queue):  # nobody awaits it yet: the endpoint is here
         pending = []
         while not queue.empty():
             pending.append(queue.get_nowait())
         proto.queue = ReceiveQueue(pending)
-    if isinstance(proto.writable, asyncio.Event):
+    if not isinstance(proto.writable, Flag):
         proto.writable = Flag(proto.writable.is_set())
+    return proto.writable
 
 
 def _sansio_protocol() -> type | None:

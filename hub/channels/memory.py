@@ -29,11 +29,14 @@ def new_epoch() -> str:
 
 
 class Inbox:
-    __slots__ = ("epoch", "frames", "id_prefix", "retention", "seq")
+    __slots__ = ("epoch", "frames", "id_prefix", "registered", "retention", "seq")
 
     def __init__(self, epoch: str, seq: int, retention: int) -> None:
         self.epoch = epoch
         self.seq = seq
+        # The store confirmed its user exists (users are never deleted): a checked
+        # publish asks the store only about recipients it has not confirmed before.
+        self.registered = False
         # frame_event's bytes up to the seq: `{"type":"event","id":"<epoch>:`
         self.id_prefix = frame_event(f"{epoch}:", 0, b"{}").partition(b'","seq":')[0]
         self.retention = retention
@@ -102,10 +105,8 @@ class MemoryBroker:
     async def deliver(self, body: bytes, recipients: Collection[str], *,
                       registered_only: bool = False) -> list[str]:
         if registered_only:
-            if self.unregistered is None:
-                raise RuntimeError("this broker was built without a registration check")
             recipients = list(dict.fromkeys(recipients))
-            unknown = self.unregistered(recipients)
+            unknown = self._unregistered(recipients)
             if unknown:
                 return unknown
         # Per recipient only the position is formatted; the body's bytes are shared.
@@ -125,9 +126,19 @@ class MemoryBroker:
         for inbox, (_, seq, frame) in zip(touched, written, strict=True):
             inbox.seq = seq
             inbox.add(seq, frame)
+            if registered_only:
+                inbox.registered = True
         if self._sink is not None:
             self._sink(written)
         return []
+
+    def _unregistered(self, users: list[str]) -> list[str]:
+        if self.unregistered is None:
+            raise RuntimeError("this broker was built without a registration check")
+        inboxes = self._inboxes
+        unconfirmed = [u for u in users
+                       if (inbox := inboxes.get(u)) is None or not inbox.registered]
+        return self.unregistered(unconfirmed) if unconfirmed else []
 
     def _journal(self, body: bytes, written: list[tuple[str, int, bytes]]) -> None:
         db = self.journal

@@ -71,6 +71,7 @@ class RedisBroker:
         self._live_up = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._key_args: dict[str, bytes] = {}
+        self._name_args: dict[str, bytes] = {}
         self._deliver_head = _bulk(b"EVALSHA") + _bulk(SCRIPTS["deliver"].sha.encode())
         self._retention_arg = _bulk(str(retention).encode())
         self._usernames_arg = _bulk(keys.usernames.encode())
@@ -133,6 +134,15 @@ class RedisBroker:
             self._key_args[user] = packed
         return packed
 
+    def _name_of(self, user: str) -> bytes:
+        """`user` as a packed argument, cached like the keys."""
+        packed = self._name_args.get(user)
+        if packed is None:
+            if len(self._name_args) >= MAX_KEY_CACHE:
+                self._name_args.clear()
+            packed = self._name_args[user] = _bulk(user.encode())
+        return packed
+
     @engine_call
     async def deliver(self, body: bytes, recipients: Collection[str], *,
                       registered_only: bool = False) -> list[str]:
@@ -153,7 +163,7 @@ class RedisBroker:
             b"*%d\r\n" % (nkeys + 8 + len(users)), self._deliver_head,
             _bulk(b"%d" % (nkeys + 1)), *map(self._keys_of, users), self._usernames_arg,
             _bulk(body), self._retention_arg, _bulk(new_epoch().encode()), _bulk(b"known"),
-            *(_bulk(user.encode()) for user in users),
+            *map(self._name_of, users),
         ))
         reply = await self._raw(command, "deliver")
         return [text(name) for name in reply if not isinstance(name, int)]
@@ -243,11 +253,11 @@ class RedisBroker:
             with contextlib.suppress(LiveError):
                 live.unsubscribe([channel])
 
-    def _on_messages(self, messages: list[tuple[bytes, bytes]]) -> None:
+    def _on_messages(self, messages: list[list[bytes]]) -> None:
         channels, sink = self._channels, self._sink
         if sink is None:
             return
-        sink([(user, seq_of(payload), payload) for channel, payload in messages
+        sink([(user, seq_of(payload), payload) for _, channel, payload in messages
               if (user := channels.get(channel)) is not None])
 
     async def _keep_live(self) -> None:

@@ -3,6 +3,10 @@ Lua does too: tests/redis/test_broker.py), so clients see one format from both."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import pytest
+
 from hub.channels.memory import MemoryBroker
 from hub.protocol import encode_event_body, frame_event
 
@@ -26,3 +30,28 @@ def test_an_absurdly_long_since_is_not_an_event_id() -> None:
 
     assert parse_event_id("ab:" + "9" * 5000) is None
     assert parse_event_id("ab:" + "9" * 19) == ("ab", int("9" * 19))
+
+
+async def test_a_checked_publish_asks_the_store_once_per_user() -> None:
+    registered = {"ann", "bob", "cat"}
+    asked: list[list[str]] = []
+
+    def unregistered(names: Sequence[str]) -> list[str]:
+        asked.append(list(names))
+        return [n for n in names if n not in registered]
+
+    broker = MemoryBroker(retention=10, unregistered=unregistered)
+    await broker.start(lambda frames: None, lambda: None)
+    body = encode_event_body("x.n", 1, {})
+    assert await broker.deliver(body, ["ann", "bob"], registered_only=True) == []
+    assert await broker.deliver(body, ["ann", "bob"], registered_only=True) == []
+    assert await broker.deliver(body, ["bob", "ghost", "cat"], registered_only=True) == ["ghost"]
+    assert asked == [["ann", "bob"], ["ghost", "cat"]]  # confirmed users are not re-asked
+    assert (await broker.head("cat")).seq == 0  # the refused event used no seq
+    assert (await broker.head("bob")).seq == 2
+
+
+async def test_a_checked_publish_needs_the_check() -> None:
+    broker = MemoryBroker(retention=10)
+    with pytest.raises(RuntimeError, match="registration check"):
+        await broker.deliver(b"{}", ["ann"], registered_only=True)

@@ -1,10 +1,13 @@
-"""The live feed's RESP reader: messages cut anywhere by TCP still come out whole."""
+"""The live feed's RESP reader: messages cut anywhere by TCP still come out whole, in
+order around confirmations; an error reply fails its command; garbage drops the link."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from hub.channels.redis_live import LiveConnection, pack
+from hub.channels.redis_live import Endpoint, LiveConnection, LiveError, pack
 
 
 def message(channel: bytes, payload: bytes) -> bytes:
@@ -18,14 +21,68 @@ STREAM = (message(b"kj:{u:ann}:live", b'{"type":"event","seq":1}')
           + message(b"c", b""))
 
 
+class FakeTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[bytes] = []
+        self.aborted = False
+
+    def write(self, data: bytes) -> None:  # type: ignore[override]
+        self.written.append(data)
+
+    def is_closing(self) -> bool:
+        return self.aborted
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, len(STREAM)])
 async def test_messages_survive_any_split(chunk: int) -> None:
-    got: list[tuple[bytes, bytes]] = []
+    got: list[list[bytes]] = []
     conn = LiveConnection(got.extend)
+    conn.connection_made(FakeTransport())
+    confirmed = asyncio.ensure_future(conn.subscribe([b"bob"]))
+    await asyncio.sleep(0)  # the SUBSCRIBE is on the wire
     for start in range(0, len(STREAM), chunk):
         conn.data_received(STREAM[start:start + chunk])
-    assert got == [(b"kj:{u:ann}:live", b'{"type":"event","seq":1}'),
-                   (b"kj:{u:bob}:live", "你好\r\n$3".encode()), (b"c", b"")]
+    assert [(channel, payload) for _, channel, payload in got] == [
+        (b"kj:{u:ann}:live", b'{"type":"event","seq":1}'),
+        (b"kj:{u:bob}:live", "你好\r\n$3".encode()), (b"c", b"")]
+    await asyncio.wait_for(confirmed, 1)
+
+
+async def test_a_confirmation_does_not_overtake_earlier_messages() -> None:
+    order: list[str] = []
+    conn = LiveConnection(lambda msgs: order.extend(m[1].decode() for m in msgs))
+    conn.connection_made(FakeTransport())
+    confirmed = asyncio.ensure_future(conn.subscribe([b"bob"]))
+    await asyncio.sleep(0)
+    confirmed.add_done_callback(lambda _: order.append("confirmed"))
+    conn.data_received(message(b"ann", b"1") + b"*3\r\n$9\r\nsubscribe\r\n$3\r\nbob\r\n:1\r\n"
+                       + message(b"bob", b"2"))
+    await asyncio.wait_for(confirmed, 1)
+    assert order == ["ann", "bob", "confirmed"]
+
+
+async def test_an_error_reply_fails_the_command() -> None:
+    conn = LiveConnection(lambda msgs: None)
+    conn.connection_made(FakeTransport())
+    auth = asyncio.ensure_future(conn.auth(Endpoint("127.0.0.1", 1, password="wrong")))
+    await asyncio.sleep(0)
+    conn.data_received(b"-WRONGPASS invalid username-password pair\r\n")
+    with pytest.raises(LiveError, match="WRONGPASS"):
+        await asyncio.wait_for(auth, 1)
+
+
+async def test_garbage_drops_the_connection_but_keeps_what_came_before() -> None:
+    got: list[list[bytes]] = []
+    conn = LiveConnection(got.extend)
+    transport = FakeTransport()
+    conn.connection_made(transport)
+    conn.data_received(message(b"ann", b"1") + b"?not resp\r\n")
+    assert transport.aborted
+    assert [m[2] for m in got] == [b"1"]
 
 
 def test_commands_are_packed_as_resp() -> None:
