@@ -5,6 +5,7 @@ with 4408. Any frame from the client counts as activity — an op, even a malfor
 from __future__ import annotations
 
 from hub.client import Client
+from hub.node import heartbeat_slices
 from tests.core.conftest import MakeHub
 from tests.core.support import Raw, account
 
@@ -55,3 +56,28 @@ async def test_library_client_answers_heartbeats_and_stays(make_hub: MakeHub) ->
         assert isinstance((await client.call("ping"))["ts"], int)
     finally:
         await client.close()
+
+
+async def test_a_heartbeat_round_is_spread_over_the_interval(make_hub: MakeHub) -> None:
+    """Each slice reaches a part of the connections; a whole round reaches each once."""
+    hub = await make_hub(heartbeat_interval=3600, idle_timeout=7200)  # the loop stays idle
+    node = hub.node
+    raws = []
+    for n in range(12):
+        _, token = await account(hub.url, f"hs{n}")
+        raw, _ = await Raw.hello(hub.url, token)
+        raws.append(raw)
+    slices = heartbeat_slices(node.settings.heartbeat_interval)
+    assert slices == 25
+    sessions = [s for local in node.registry.sessions.values() for s in local]
+    expected = [sum(1 for s in sessions if hash(s) % slices == k) for k in range(slices)]
+    assert max(expected) < len(sessions)  # more than one slice holds connections
+    for k in range(slices):
+        node.heartbeat_slice(k, slices)
+    for raw in raws:  # each connection got exactly one heartbeat in the round
+        await raw.send({"op": "ping", "ref": None})
+        kinds = []
+        while not kinds or kinds[-1] != "reply":  # everything up to the ping's reply
+            kinds.append((await raw.recv()).get("type"))
+        assert kinds == ["heartbeat", "reply"]
+        await raw.close()
