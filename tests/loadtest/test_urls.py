@@ -48,7 +48,7 @@ async def test_worker_connects_each_user_to_its_node(monkeypatch: pytest.MonkeyP
         seen.append((token, url))
         return object()
 
-    monkeypatch.setattr(worker.Client, "connect", connect)
+    monkeypatch.setattr(worker.LeanClient, "connect", connect)
     users = [0, 1, 2, 5]
     cfg = WorkerConfig(index=0, url=A, prefix="t_", n_users=6, users=users,
                        tokens=[f"tok{u}" for u in users], friends=[[] for _ in users], tabs=2,
