@@ -7,6 +7,7 @@ node's sink and presence is this process's own count.
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import sqlite3
 from collections import deque
@@ -40,13 +41,24 @@ class Inbox:
         # frame_event's bytes up to the seq: `{"type":"event","id":"<epoch>:`
         self.id_prefix = frame_event(f"{epoch}:", 0, b"{}").partition(b'","seq":')[0]
         self.retention = retention
-        # made on the first event: an inbox nobody wrote to costs no deque
-        self.frames: deque[tuple[int, bytes]] | None = None
+        # The newest frames, oldest first; their seqs are contiguous and end at `seq`.
+        # Plain bytes, no (seq, frame) tuples: a full inbox is 1,000 objects the cyclic
+        # GC never looks at. Made on the first event: an unused inbox costs no deque.
+        self.frames: deque[bytes] | None = None
 
     def add(self, seq: int, frame: bytes) -> None:
+        """Append the frame of `seq`, which must be `self.seq + 1`."""
         if self.frames is None:
             self.frames = deque(maxlen=self.retention)
-        self.frames.append((seq, frame))
+        self.frames.append(frame)
+        self.seq = seq
+
+    def after(self, seq: int) -> tuple[list[bytes], int]:
+        """The kept frames newer than `seq`, and the seq of the oldest kept one."""
+        kept = self.frames or ()
+        oldest = self.seq - len(kept) + 1
+        skip = max(0, seq + 1 - oldest)
+        return list(itertools.islice(kept, skip, None)), oldest
 
     def head(self) -> InboxHead:
         last_id = make_event_id(self.epoch, self.seq) if self.seq else ""
@@ -96,16 +108,18 @@ class MemoryBroker:
             "SELECT seq, body FROM inbox JOIN inbox_bodies ON inbox_bodies.id = inbox.body_id"
             " WHERE user = ? ORDER BY seq DESC LIMIT ?", (user, self.retention),
         ).fetchall()
+        if rows:  # newest first; kept contiguous, as the journal writes them
+            newest = rows[0][0]
+            rows = [row for i, row in enumerate(rows) if row[0] == newest - i]
+            inbox.seq = newest - len(rows)
         for seq, body in reversed(rows):
             inbox.add(seq, frame_event(make_event_id(inbox.epoch, seq), seq, body))
-        if rows:
-            inbox.seq = rows[0][0]
         return inbox
 
     async def deliver(self, body: bytes, recipients: Collection[str], *,
                       registered_only: bool = False) -> list[str]:
+        recipients = list(dict.fromkeys(recipients))  # one seq per user, even if named twice
         if registered_only:
-            recipients = list(dict.fromkeys(recipients))
             unknown = self._unregistered(recipients)
             if unknown:
                 return unknown
@@ -124,7 +138,6 @@ class MemoryBroker:
         if self.journal is not None:
             self._journal(body, written)  # durable before anyone sees it
         for inbox, (_, seq, frame) in zip(touched, written, strict=True):
-            inbox.seq = seq
             inbox.add(seq, frame)
             if registered_only:
                 inbox.registered = True
@@ -165,9 +178,7 @@ class MemoryBroker:
         if parsed is None or parsed[0] != inbox.epoch or parsed[1] > inbox.seq:
             return Replay(head=head, gap=True)
         after = parsed[1]
-        kept = inbox.frames or ()
-        oldest = kept[0][0] if kept else inbox.seq + 1
-        frames = [frame for seq, frame in kept if seq > after]
+        frames, oldest = inbox.after(after)
         return Replay(head=head, frames=frames, gap=after + 1 < oldest)
 
     async def subscribe(self, user: str) -> None:

@@ -10,6 +10,7 @@ power cut may lose the last commits.
 from __future__ import annotations
 
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,14 @@ from typing import Any
 from hub.models import Comment, Entry, Gift, Mood, UserRecord, Visibility, Visit
 from hub.store.schema import apply_schema, check_database
 
+FRIENDS_CACHED = 20_000  # users whose friend sets are kept in memory (LRU)
+
 
 class SqliteStore:
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.db = conn
         self.path = path
+        self._friends: OrderedDict[str, frozenset[str]] = OrderedDict()
 
     @classmethod
     def open(cls, path: Path | None) -> SqliteStore:
@@ -135,8 +139,17 @@ class SqliteStore:
 
     # friends
     async def friends(self, user: str) -> set[str]:
-        rows = self.db.execute("SELECT b FROM friends WHERE a = ?", (user,)).fetchall()
-        return {row[0] for row in rows}
+        # Every event's audience starts here, so recent users' sets stay in memory
+        # (this process is the database's only writer; friendship changes evict).
+        cached = self._friends.get(user)
+        if cached is None:
+            rows = self.db.execute("SELECT b FROM friends WHERE a = ?", (user,)).fetchall()
+            cached = self._friends[user] = frozenset(row[0] for row in rows)
+            if len(self._friends) > FRIENDS_CACHED:
+                del self._friends[next(iter(self._friends))]  # the least recently used
+        else:
+            self._friends.move_to_end(user)
+        return set(cached)
 
     async def add_request(self, frm: str, to: str) -> bool:
         with self.db:
@@ -163,6 +176,8 @@ class SqliteStore:
             )
             cur = self.db.execute("INSERT OR IGNORE INTO friends VALUES (?, ?), (?, ?)",
                                   (a, b, b, a))
+        self._friends.pop(a, None)
+        self._friends.pop(b, None)
         return cur.rowcount > 0
 
     async def remove_friendship(self, a: str, b: str) -> bool:
@@ -170,6 +185,8 @@ class SqliteStore:
             cur = self.db.execute(
                 "DELETE FROM friends WHERE (a = ? AND b = ?) OR (a = ? AND b = ?)", (a, b, b, a)
             )
+        self._friends.pop(a, None)
+        self._friends.pop(b, None)
         return cur.rowcount > 0
 
     # moods, comments, likes

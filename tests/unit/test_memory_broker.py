@@ -55,3 +55,13 @@ async def test_a_checked_publish_needs_the_check() -> None:
     broker = MemoryBroker(retention=10)
     with pytest.raises(RuntimeError, match="registration check"):
         await broker.deliver(b"{}", ["ann"], registered_only=True)
+
+
+async def test_a_user_named_twice_gets_the_event_once() -> None:
+    got: list[tuple[str, int | None]] = []
+    broker = MemoryBroker(retention=10)
+    await broker.start(lambda frames: got.extend((u, s) for u, s, _ in frames), lambda: None)
+    await broker.deliver(encode_event_body("x.n", 1, {}), ["ann", "bob", "ann"])
+    assert got == [("ann", 1), ("bob", 1)]
+    replay = await broker.replay("ann", f"{(await broker.head('ann')).epoch}:0")
+    assert len(replay.frames) == 1 and not replay.gap
