@@ -49,8 +49,9 @@ class Node:
         self.clock = clock
         self.engine = engine
         self.metrics = Metrics()
-        self.registry = LocalRegistry(broker, self.metrics, self._presence,
-                                      grace=settings.presence_grace)
+        self.registry = LocalRegistry(
+            broker, self.metrics, self._presence, grace=settings.presence_grace,
+            heartbeat_slices=heartbeat_slices(settings.heartbeat_interval))
         self.draining = False
         self._heartbeat: asyncio.Task[None] | None = None
         self.services: list[Service] = []
@@ -127,26 +128,23 @@ class Node:
         # gets a heartbeat each interval, but 10,000 clients answering with a `ping`
         # no longer arrive in the same instant (a 1 s stall in the social benchmark).
         interval = self.settings.heartbeat_interval
-        slices = heartbeat_slices(interval)
+        slices = len(self.registry.slices)
         tick = 0
         while True:
             await asyncio.sleep(interval / slices)
-            self.heartbeat_slice(tick % slices, slices)
+            self.heartbeat_slice(tick % slices)
             tick += 1
 
-    def heartbeat_slice(self, index: int, slices: int) -> None:
+    def heartbeat_slice(self, index: int) -> None:
         """Heartbeat (or close for idleness) the connections of slice `index`."""
         frame = encode_heartbeat(self.clock.now_ms())
         now = self.clock.monotonic()
         idle_timeout = self.settings.idle_timeout
-        for local in list(self.registry.sessions.values()):
-            for session in list(local):
-                if hash(session) % slices != index:  # a session's slice is fixed for life
-                    continue
-                if now - session.last_recv > idle_timeout:
-                    session.close_soon(CloseCode.HEARTBEAT_TIMEOUT, "idle timeout")
-                else:
-                    session.send(frame)
+        for session in list(self.registry.slices[index]):
+            if now - session.last_recv > idle_timeout:
+                session.close_soon(CloseCode.HEARTBEAT_TIMEOUT, "idle timeout")
+            else:
+                session.send(frame)
 
     async def drain(self) -> None:
         """Graceful shutdown, part one: flush queues, close every socket with 1001."""

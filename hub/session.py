@@ -227,6 +227,8 @@ class Session:
         for task in (self._writer, self._catching_up):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
+        self.queue.clear()  # nothing will write it now
+        self.queued_bytes = self._credit = 0
 
     async def _close(self, code: int, reason: str) -> None:
         for task in (self._writer, self._catching_up):

@@ -44,6 +44,11 @@ class Keys:
         return f"Keys({self.prefix!r})"
 
     # -- one user: all under the hash tag {u:<user>} --------------------------------
+    @staticmethod
+    def usable(user: str) -> bool:
+        """Whether `user` can be part of a key (every registered username can)."""
+        return bool(user) and "{" not in user and "}" not in user
+
     def user_tag(self, user: str) -> str:
         return f"{self.prefix}:{{u:{_checked(user, 'username')}}}"
 

@@ -159,9 +159,13 @@ class RedisBroker:
             await self._raw(command, "deliver")
             return []
         # The registration check runs inside the same script: still one round trip.
+        try:
+            packed_keys = b"".join(map(self._keys_of, users))
+        except ValueError:  # a name no account can have (Keys refuses it): unknown
+            return [user for user in users if not self.keys.usable(user)]
         command = b"".join((
             b"*%d\r\n" % (nkeys + 8 + len(users)), self._deliver_head,
-            _bulk(b"%d" % (nkeys + 1)), *map(self._keys_of, users), self._usernames_arg,
+            _bulk(b"%d" % (nkeys + 1)), packed_keys, self._usernames_arg,
             _bulk(body), self._retention_arg, _bulk(new_epoch().encode()), _bulk(b"known"),
             *map(self._name_of, users),
         ))

@@ -100,12 +100,12 @@ class LiveConnection(asyncio.Protocol):
         messages: list[list[bytes]] = []
         try:
             while (item := reader.gets()) is not False:
-                if type(item) is list and item[0] == _MESSAGE and len(item) == 3:
+                if type(item) is list and len(item) == 3 and item[0] == _MESSAGE:
                     messages.append(item)
                     continue
                 if messages:  # in order: what was published before a confirmation first
-                    self.sink(messages)
-                    messages = []
+                    batch, messages = messages, []
+                    self.sink(batch)
                 self._handle(item)
         except hiredis.ProtocolError as exc:  # not RESP: nothing after it can be trusted
             log.error("live connection: %s", exc)
@@ -113,7 +113,8 @@ class LiveConnection(asyncio.Protocol):
                 self.transport.abort()
         finally:
             if messages:
-                self.sink(messages)
+                batch, messages = messages, []
+                self.sink(batch)
 
     def _handle(self, item: Any) -> None:
         if isinstance(item, list):

@@ -29,12 +29,14 @@ LEAVE_RETRY = 5.0  # seconds before a departure that failed (Redis away) is trie
 
 class LocalRegistry:
     def __init__(self, broker: Broker, metrics: Metrics, on_presence: PresenceHook,
-                 grace: float = 2.0) -> None:
+                 grace: float = 2.0, heartbeat_slices: int = 1) -> None:
         self.broker = broker
         self.metrics = metrics
         self.on_presence = on_presence
         self.grace = grace
         self.sessions: dict[str, set[Session]] = {}
+        # Every session in one fixed slice, so a heartbeat round can be spread out.
+        self.slices: list[set[Session]] = [set() for _ in range(heartbeat_slices)]
         self._leaving: dict[str, asyncio.TimerHandle] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -55,6 +57,7 @@ class LocalRegistry:
             local = self.sessions.get(user)
             if local:
                 local.add(session)
+                self._slice_of(session).add(session)
                 return
             timer = self._leaving.pop(user, None)
             if timer is not None:  # came back within the grace (or a retried leave)
@@ -62,6 +65,7 @@ class LocalRegistry:
                 # still online; subscribe again in case a failed leave got that far
                 await self.broker.subscribe(user)
                 self.sessions[user] = {session}
+                self._slice_of(session).add(session)
                 return
             await self.broker.subscribe(user)
             try:
@@ -72,6 +76,7 @@ class LocalRegistry:
                 self._forget_lock(user)
                 raise
             self.sessions[user] = {session}
+            self._slice_of(session).add(session)
             self.metrics.subscriptions.inc()
             if first:  # under the lock: a quick leave cannot overtake this announcement
                 await self._announce(user, True)
@@ -81,9 +86,13 @@ class LocalRegistry:
         if local is None or session not in local:
             return
         local.discard(session)
+        self._slice_of(session).discard(session)
         if not local:
             del self.sessions[session.user]
             self._schedule_leave(session.user, self.grace)
+
+    def _slice_of(self, session: Session) -> set[Session]:
+        return self.slices[hash(session) % len(self.slices)]
 
     def _schedule_leave(self, user: str, delay: float) -> None:
         self._leaving[user] = asyncio.get_running_loop().call_later(

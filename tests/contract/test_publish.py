@@ -83,6 +83,7 @@ async def test_one_unknown_recipient_refuses_the_whole_event(hub: InProcessHub,
     ({"event": "notice", "to": "ann"}, 400),
     ({"event": "notice", "to": [], "friends_of": "ann"}, 400),
     ({"event": "notice", "to": ["nobody_here"]}, 404),
+    ({"event": "notice", "to": ["a{b}", "nobody_here"]}, 404),  # no account can be named so
     ({"event": "notice", "friends_of": "nobody_here"}, 404),
     ({"event": "notice", "to": ["x"], "data": [1, 2]}, 400),
     ({"event": "notice", "to": ["x"], "data": {"t": "x" * 20_000}}, 413),

@@ -87,3 +87,17 @@ async def test_garbage_drops_the_connection_but_keeps_what_came_before() -> None
 
 def test_commands_are_packed_as_resp() -> None:
     assert pack("SUBSCRIBE", b"a") == b"*2\r\n$9\r\nSUBSCRIBE\r\n$1\r\na\r\n"
+
+
+async def test_a_failing_sink_gets_each_message_once() -> None:
+    calls: list[list[bytes]] = []
+
+    def sink(messages: list[list[bytes]]) -> None:
+        calls.append([m[2] for m in messages])
+        raise RuntimeError("sink bug")
+
+    conn = LiveConnection(sink)
+    conn.connection_made(FakeTransport())
+    with pytest.raises(RuntimeError):
+        conn.data_received(message(b"ann", b"1") + b"*0\r\n" + message(b"bob", b"2"))
+    assert calls == [[b"1"]]  # not re-delivered by the cleanup, and an empty array is no message
