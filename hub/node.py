@@ -17,6 +17,7 @@ from hub.channels.registry import LocalRegistry
 from hub.clock import Clock
 from hub.config import Settings
 from hub.errors import CloseCode
+from hub.gcpolicy import GcPolicy
 from hub.metrics import Metrics
 from hub.protocol import (
     encode_event_body,
@@ -59,11 +60,16 @@ class Node:
         self.login_failures = FailureLimiter(0.1, 5, clock.monotonic)
         self._background: set[asyncio.Task[None]] = set()
         self._catch_up_slots = asyncio.Semaphore(32)
+        metrics = self.metrics
+        self.gc = GcPolicy(
+            open_count=lambda: metrics.connections.value,
+            closed_count=lambda: metrics.connections_total.value - metrics.connections.value)
 
     async def start(self) -> None:
         await self.store.start()
         await self.broker.start(self.registry.fan_out, self._resync, self._gone_offline)
         self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="heartbeat")
+        self.gc.install()
 
     def add_service(self, service: Service) -> None:
         service.start()
@@ -164,6 +170,7 @@ class Node:
         await self.registry.flush_leaving()
         await self.broker.close()
         await self.store.close()
+        self.gc.uninstall()
 
 
 def heartbeat_slices(interval: float) -> int:

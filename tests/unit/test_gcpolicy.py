@@ -1,0 +1,32 @@
+"""The GC policy: survivors of a full collection are frozen; enough closed connections
+since then unfreeze everything, so their garbage is collected again."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+from hub import gcpolicy
+from hub.gcpolicy import GcPolicy
+
+
+async def test_freeze_after_a_full_collection_and_thaw_after_churn() -> None:
+    counts = {"open": 8000, "closed": 0}
+    policy = GcPolicy(lambda: counts["open"], lambda: counts["closed"])
+    policy.install()
+    try:
+        gc.collect()
+        await asyncio.sleep(0)  # the freeze runs right after, on the loop
+        assert policy.frozen and gc.get_freeze_count() > 0
+        counts["closed"] = gcpolicy.MIN_CLOSED  # 1000 closed: below 8000 / 4, tolerated
+        gc.collect(0)
+        assert policy.frozen
+        counts["closed"] = 2001  # over a quarter of those open at the freeze
+        gc.collect(0)
+        assert not policy.frozen and gc.get_freeze_count() == 0
+        gc.collect()  # the full collection that sees everything, then freezes again
+        await asyncio.sleep(0)
+        assert policy.frozen
+    finally:
+        policy.uninstall()
+    assert gc.get_freeze_count() == 0 and policy._on_gc not in gc.callbacks
