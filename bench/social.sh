@@ -3,13 +3,14 @@
 # core 0 and the load generator (and redis-server) to core 1.
 #
 #   bench/social.sh mem    OUT.json [loadtest flags…]   one memory-engine node
+#   bench/social.sh redis1 OUT.json [loadtest flags…]   one Redis-engine node, one redis
 #   bench/social.sh redis2 OUT.json [loadtest flags…]   two Redis-engine nodes, one redis
 #
 # Default workload: N=10000, K=50, T=1, 30 s, 300 ops/s, 2 client processes. Prints each
 # hub's CPU seconds over the whole run (seed + connect + post + drain) and peak RSS.
 # PROFILE=path.txt: py-spy (raw, 100 Hz, non-blocking) of the first hub during the run.
 set -euo pipefail
-mode=${1:?mem or redis2}; out=${2:?report path}; shift 2
+mode=${1:?mem, redis1 or redis2}; out=${2:?report path}; shift 2
 cd "$(dirname "$0")/.."
 VENV=${VENV:-/work/venv}
 KJ="$VENV/bin/kongjian"
@@ -45,19 +46,19 @@ case "$mode" in
       --log-level warning & pids+=($!)
     urls+=("http://127.0.0.1:$port")
     ;;
-  redis2)
+  redis1|redis2)
     rport=$(free_port); rdir=$(mktemp -d /tmp/kj-bench-redis-XXXX)
     taskset -c 1 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
       --dir "$rdir" --protected-mode no --loglevel warning >/dev/null & redis_pid=$!
     for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
-    for n in 1 2; do
+    for n in $(seq "${mode#redis}"); do
       port=$(free_port)
       taskset -c 0 "$KJ" serve --redis "redis://127.0.0.1:$rport/0" --server-key "$key" \
         --port "$port" --node-id "bench-n$n" --log-level warning & pids+=($!)
       urls+=("http://127.0.0.1:$port")
     done
     ;;
-  *) echo "mode: mem or redis2" >&2; exit 2 ;;
+  *) echo "mode: mem, redis1 or redis2" >&2; exit 2 ;;
 esac
 for u in "${urls[@]}"; do wait_up "$u"; done
 sleep 1
