@@ -23,6 +23,8 @@ import os
 import time
 from collections.abc import Sequence
 
+from hub.loadtest.wsclient import mask_frame
+
 MARKER = b'"sent_ns":'
 NS_DIGITS = 19  # time.time_ns() has 19 digits until the year 2286
 
@@ -65,21 +67,6 @@ class Stats:
         finally:
             self._threshold = 1 << 62
             self._waiter = None
-
-
-def mask_frame(opcode: int, payload: bytes) -> bytes:
-    n = len(payload)
-    if n < 126:
-        head = bytes((0x80 | opcode, 0x80 | n))
-    elif n < 65536:
-        head = bytes((0x80 | opcode, 0x80 | 126)) + n.to_bytes(2, "big")
-    else:
-        head = bytes((0x80 | opcode, 0x80 | 127)) + n.to_bytes(8, "big")
-    key = os.urandom(4)
-    if n:
-        k = (key * (n // 4 + 1))[:n]
-        payload = (int.from_bytes(payload, "big") ^ int.from_bytes(k, "big")).to_bytes(n, "big")
-    return head + key + payload
 
 
 class LeanWS(asyncio.Protocol):

@@ -95,6 +95,14 @@ async def login(url: str, username: str, password: str) -> dict[str, Any]:
     return await _auth(url, "/api/login", {"username": username, "password": password})
 
 
+
+def reply_data(reply: dict[str, Any]) -> dict[str, Any]:
+    """A reply frame's data; raises `KjError` with the error code of a refusal."""
+    if not reply.get("ok"):
+        error = reply.get("error") or {}
+        raise KjError(error.get("code", "error"), error.get("message", ""))
+    return reply.get("data") or {}
+
 class Client:
     def __init__(self, url: str, token: str | None, *, reconnect: bool = False,
                  headers: dict[str, str] | None = None, name: str | None = None,
@@ -251,11 +259,7 @@ class Client:
     async def call(self, op: str, data: dict[str, Any] | None = None, *,
                    timeout: float = 10.0) -> dict[str, Any]:
         """Send an op and return its reply data; raises `KjError` with the error code."""
-        reply = await self.request(op, data, timeout=timeout)
-        if not reply.get("ok"):
-            error = reply.get("error") or {}
-            raise KjError(error.get("code", "error"), error.get("message", ""))
-        return reply.get("data") or {}
+        return reply_data(await self.request(op, data, timeout=timeout))
 
     async def request(self, op: str, data: dict[str, Any] | None = None, *,
                       timeout: float = 10.0) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from urllib.parse import urlencode, urlsplit
 
 import orjson
 
-from hub.client import RESUMABLE_CLOSES, KjClosed, KjError, ws_url
+from hub.client import RESUMABLE_CLOSES, KjClosed, KjError, reply_data, ws_url
 
 OnEvent = Callable[[dict[str, Any] | None, int], None]  # frame (None: malformed), recv ns
 _EVENT = b'{"type":"event"'
@@ -285,11 +285,7 @@ class LeanClient(asyncio.Protocol):
     async def call(self, op: str, data: dict[str, Any] | None = None, *,
                    timeout: float = 10.0) -> dict[str, Any]:
         """Send an op and return its reply data; raises `KjError` with the error code."""
-        reply = await self.request(op, data, timeout=timeout)
-        if not reply.get("ok"):
-            error = reply.get("error") or {}
-            raise KjError(error.get("code", "error"), error.get("message", ""))
-        return reply.get("data") or {}
+        return reply_data(await self.request(op, data, timeout=timeout))
 
     async def close(self, within: float = 5.0) -> None:
         self._closing = True
