@@ -9,6 +9,7 @@
 # Default workload: N=10000, K=50, T=1, 30 s, 300 ops/s, 2 client processes. Prints each
 # hub's CPU seconds over the whole run (seed + connect + post + drain) and peak RSS.
 # PROFILE=path.txt: py-spy (raw, 100 Hz, non-blocking) of the first hub during the run.
+# REDIS_CORE=0: pin redis-server with the hub(s) instead of with the load generator.
 set -euo pipefail
 mode=${1:?mem, redis1 or redis2}; out=${2:?report path}; shift 2
 cd "$(dirname "$0")/.."
@@ -48,7 +49,7 @@ case "$mode" in
     ;;
   redis1|redis2)
     rport=$(free_port); rdir=$(mktemp -d /tmp/kj-bench-redis-XXXX)
-    taskset -c 1 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
+    taskset -c "${REDIS_CORE:-1}" redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
       --dir "$rdir" --protected-mode no --loglevel warning >/dev/null & redis_pid=$!
     for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
     for n in $(seq "${mode#redis}"); do
