@@ -9,13 +9,13 @@ starts one whenever the long-lived objects have grown by a quarter since the las
 So after each full collection the survivors are frozen (`gc.freeze`): they are long
 lived, and the next full collection only walks what was allocated since. (Python sizes
 the next full collection by the survivors it saw, so full collections now come more
-often, but each is as short as a young one.) The cost is that cyclic garbage among frozen objects is not found
-while they stay frozen, and a closed connection leaves ~26 such objects behind. So once
-the connections closed since the freeze reach a quarter of those that were open at it
-(and at least `MIN_CLOSED`), everything is unfrozen again and the next full collection
-walks, and frees, it all: under churn that is one full-size pause per quarter of the
-connections turned over — no more often than without the policy — and with steady
-connections there is none.
+often, but each is as short as a young one.) The cost is that cyclic garbage among
+frozen objects is not found while they stay frozen, and a closed connection leaves ~26
+such objects behind. So once the connections closed since the freeze reach a quarter of
+those that were open at it (and at least `MIN_CLOSED`), everything is unfrozen again and
+the next full collection walks, and frees, it all: under churn that is one full-size
+pause per quarter of the connections turned over — no more often than without the
+policy — and with steady connections there is none.
 """
 
 from __future__ import annotations
