@@ -160,15 +160,33 @@ async def test_a_checked_fan_out_is_still_one_command(
         await client.aclose()
     calls = {name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"]
              for name in after if name != "cmdstat_info"}
-    # one EVALSHA each; the rest ran inside the scripts (a ZSCORE per distinct name)
+    # one EVALSHA each; the rest ran inside the scripts (one ZMSCORE per 1,000 names)
     assert {name: n for name, n in calls.items() if n} == {
-        "cmdstat_evalsha": 2, "cmdstat_zscore": 302 + 300, "cmdstat_hget": 300,
+        "cmdstat_evalsha": 2, "cmdstat_zmscore": 2, "cmdstat_hget": 300,
         "cmdstat_hincrby": 300, "cmdstat_xadd": 300, "cmdstat_publish": 300}
     assert (await broker.head("reg299")).seq == 2  # the refused event used no seq
     await broker.subscribe("reg7")
     await broker.deliver(body(3), ["reg7"])
     (user, frame), = await sink.wait_for(1)
     assert (user, seq_of(frame)) == ("reg7", 3)
+
+
+async def test_a_checked_fan_out_of_thousands_finds_every_unknown(
+        make_broker: BrokerFactory, redis_server: RedisServer, key_prefix: str) -> None:
+    broker, _ = await make_broker()
+    known = [f"many{i}" for i in range(2_500)]
+    client = connect(redis_server.url)
+    try:
+        await client.zadd(Keys(key_prefix).usernames, dict.fromkeys(known, 0))
+    finally:
+        await client.aclose()
+    # unknown names in the first, second and last thousand the script looks up
+    audience = [*known[:10], "ghost_a", *known[10:1500], "ghost_b", *known[1500:], "ghost_c"]
+    unknown = await broker.deliver(body(1), audience, registered_only=True)
+    assert unknown == ["ghost_a", "ghost_b", "ghost_c"]
+    assert (await broker.head("many0")).seq == 0  # refused: nothing written
+    assert await broker.deliver(body(2), known, registered_only=True) == []
+    assert (await broker.head("many2499")).seq == 1
 
 
 async def test_presence_spans_nodes_and_ignores_dead_ones(
