@@ -19,9 +19,12 @@ is a separate process doing the broker's share of the work, so it must not steal
 the server's core; sharing the load generator's core slightly under-states the
 generator's capacity instead, which the CPU-per-delivery figures do not depend on.
 
-Publishing: one request in flight (the next event is sent when the previous one is
-acknowledged: the HTTP response, or the ws/socket.io ack), timestamped `sent_ns`
-(time.time_ns()) in the event data; every receiver computes now - sent_ns.
+Publishing: `--publishers` requests in flight (default 1: the next event is sent when
+the previous one is acknowledged: the HTTP response, or the ws/socket.io ack), each on
+its own connection, timestamped `sent_ns` (time.time_ns()) in the event data; every
+receiver computes now - sent_ns. Kongjian acknowledges a publish only once it is
+durable in every inbox (on Redis: after deliver.lua ran), so with one request in flight
+its max phase is bounded by that round trip rather than by the server's CPU.
 Two phases per target:
 
 1. `max`   — closed loop: publish as fast as acks come back, but never more than
@@ -151,7 +154,25 @@ def start_redis() -> RedisServer:
 
 
 # ------------------------------------------------------------------------ targets
-async def start_target(name: str, n: int, procs: list, logdir: Path) -> Live:
+class Pool:
+    """Publishing connections: one per request in flight (`--publishers`)."""
+
+    def __init__(self, conns: list[Any]) -> None:
+        self.idle: asyncio.Queue[Any] = asyncio.Queue()
+        for conn in conns:
+            self.idle.put_nowait(conn)
+
+    @contextlib.asynccontextmanager
+    async def conn(self) -> Any:
+        conn = await self.idle.get()
+        try:
+            yield conn
+        finally:
+            self.idle.put_nowait(conn)
+
+
+async def start_target(name: str, n: int, procs: list, logdir: Path,
+                       publishers: int = 1) -> Live:
     stats = Stats()
     redis: RedisServer | None = None
     if name.partition("@")[0] in ("kj-redis", "kj-redis-mood", "sio"):
@@ -165,12 +186,16 @@ async def start_target(name: str, n: int, procs: list, logdir: Path) -> Live:
         procs.append(proc)
         await asyncio.to_thread(wait_port, port, proc)
         conns, errors = await connect_many("127.0.0.1", port, ["/"] * n, stats, mode="ws")
-        pub = await connect("127.0.0.1", port, "/pub", stats, mode="ws")
-        pub.replies = asyncio.Queue()
+        pubs = [await connect("127.0.0.1", port, "/pub", stats, mode="ws")
+                for _ in range(publishers)]
+        for pub in pubs:
+            pub.replies = asyncio.Queue()
+        ws_pool = Pool(pubs)
 
         async def publish(i: int, sent_ns: int) -> None:
-            pub.send_text(event_frame(i, sent_ns))
-            await pub.replies.get()  # type: ignore[union-attr]
+            async with ws_pool.conn() as pub:
+                pub.send_text(event_frame(i, sent_ns))
+                await pub.replies.get()
 
     elif name == "sio":
         assert redis is not None
@@ -180,15 +205,19 @@ async def start_target(name: str, n: int, procs: list, logdir: Path) -> Live:
         await asyncio.to_thread(wait_port, port, proc)
         path = "/socket.io/?EIO=4&transport=websocket"
         conns, errors = await connect_many("127.0.0.1", port, [path] * n, stats, mode="sio")
-        pub = await connect("127.0.0.1", port, path + "&role=pub", stats, mode="sio")
-        pub.replies = asyncio.Queue()
+        pubs = [await connect("127.0.0.1", port, path + "&role=pub", stats, mode="sio")
+                for _ in range(publishers)]
+        for pub in pubs:
+            pub.replies = asyncio.Queue()
+        sio_pool = Pool(pubs)
         ack = [0]
 
         async def publish(i: int, sent_ns: int) -> None:
             ack[0] += 1
             data = event_frame(i, sent_ns)  # the same bytes, as the event's data object
-            pub.send_text(b'42%d["pub",%s]' % (ack[0], data))
-            await pub.replies.get()  # type: ignore[union-attr]
+            async with sio_pool.conn() as pub:
+                pub.send_text(b'42%d["pub",%s]' % (ack[0], data))
+                await pub.replies.get()
 
     else:
         key = secrets.token_hex(16)
@@ -207,13 +236,15 @@ async def start_target(name: str, n: int, procs: list, logdir: Path) -> Live:
         conns, errors = await connect_many(
             "127.0.0.1", port, [f"/ws?token={tokens[u]}" for u in users], stats,
             mode="kongjian", marker=marker, digits=digits)
-        http = await MiniHTTP("127.0.0.1", port).open()
+        http_pool = Pool([await MiniHTTP("127.0.0.1", port).open()
+                          for _ in range(publishers)])
         if mood:
             auth = {"Authorization": f"Bearer {tokens['bpub']}"}
 
             async def publish(i: int, sent_ns: int) -> None:
                 body = b'{"text":"bench @ns%d #%d","visibility":"friends"}' % (sent_ns, i)
-                status, raw = await http.request("POST", "/api/ops/mood.post", body, auth)
+                async with http_pool.conn() as http:
+                    status, raw = await http.request("POST", "/api/ops/mood.post", body, auth)
                 if status != 200:
                     raise RuntimeError(f"mood.post: {status} {raw[:200]!r}")
         else:
@@ -222,7 +253,8 @@ async def start_target(name: str, n: int, procs: list, logdir: Path) -> Live:
 
             async def publish(i: int, sent_ns: int) -> None:
                 body = head + b'%d,"i":%d}}' % (sent_ns, i)
-                status, raw = await http.request("POST", "/api/server/publish", body, auth)
+                async with http_pool.conn() as http:
+                    status, raw = await http.request("POST", "/api/server/publish", body, auth)
                 if status != 200:
                     raise RuntimeError(f"publish: {status} {raw[:200]!r}")
 
@@ -254,28 +286,46 @@ class _RedisHandle:
 
 # ------------------------------------------------------------------------ phases
 async def drive(live: Live, first: int, events: int, *, window: int, rate: float,
-                timeout: float, until: float | None = None) -> int:
-    """Publish events first.. (or until time `until`); returns how many were sent."""
+                timeout: float, until: float | None = None, publishers: int = 1) -> int:
+    """Publish events first.. (or until time `until`), at most `publishers` requests in
+    flight; returns how many were sent."""
     n = len(live.conns)
     stats = live.stats
     t0 = time.perf_counter()
+    slots = asyncio.Semaphore(publishers)
+    flying: set[asyncio.Task[None]] = set()
+
+    async def one(i: int) -> None:
+        try:
+            await live.publish(i, time.time_ns())
+        finally:
+            slots.release()
+
     k = 0
-    while (k < events) if until is None else (time.perf_counter() < until):
-        if window:
-            need = (k - window + 1) * n
-            if need > 0 and stats.marked < need and not await stats.until(need, timeout):
-                raise TimeoutError(f"{live.name}: deliveries stalled at {stats.marked}/{need}")
-        if rate:
-            delay = t0 + k / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-        await live.publish(first + k, time.time_ns())
-        k += 1
+    try:
+        while (k < events) if until is None else (time.perf_counter() < until):
+            if window:
+                need = (k - window + 1) * n
+                if need > 0 and stats.marked < need and not await stats.until(need, timeout):
+                    raise TimeoutError(f"{live.name}: deliveries stalled at {stats.marked}/{need}")
+            if rate:
+                delay = t0 + k / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            await slots.acquire()
+            for task in [t for t in flying if t.done()]:
+                flying.discard(task)
+                task.result()  # a failed publish fails the phase
+            task = asyncio.create_task(one(first + k))
+            flying.add(task)
+            k += 1
+    finally:
+        await asyncio.gather(*flying)
     return k
 
 
 async def phase(live: Live, first: int, events: int, *, window: int, rate: float,
-                timeout: float) -> dict[str, Any]:
+                timeout: float, publishers: int = 1) -> dict[str, Any]:
     n = len(live.conns)
     stats = live.stats
     pids = {"server": live.server_pid, "gen": os.getpid()}
@@ -286,7 +336,8 @@ async def phase(live: Live, first: int, events: int, *, window: int, rate: float
     received0 = stats.received
     meter.begin()
     t0 = time.perf_counter()
-    sent = await drive(live, first, events, window=window, rate=rate, timeout=timeout)
+    sent = await drive(live, first, events, window=window, rate=rate, timeout=timeout,
+                       publishers=publishers)
     t_sent = time.perf_counter()
     complete = await stats.until(sent * n, timeout)
     t1 = time.perf_counter()
@@ -317,7 +368,7 @@ async def phase(live: Live, first: int, events: int, *, window: int, rate: float
 
 # ------------------------------------------------------------------------ profiling
 async def profile(live: Live, first: int, seconds: float, window: int,
-                  timeout: float, logdir: Path) -> tuple[str, int]:
+                  timeout: float, logdir: Path, publishers: int = 1) -> tuple[str, int]:
     """py-spy the server while driving max load: a flame graph SVG and a raw
     collapsed-stack file, each from its own window. Returns (summary, events sent)."""
     sent_total = 0
@@ -333,7 +384,8 @@ async def profile(live: Live, first: int, seconds: float, window: int,
             await asyncio.sleep(1.0)  # let py-spy attach
             live.stats.record = False
             sent = await drive(live, first + sent_total, 0, window=window, rate=0,
-                               timeout=timeout, until=time.perf_counter() + seconds + 1)
+                               timeout=timeout, until=time.perf_counter() + seconds + 1,
+                               publishers=publishers)
             sent_total += sent
             await live.stats.until(live.stats.marked, timeout)
             await asyncio.to_thread(proc.wait, 60)
@@ -460,7 +512,8 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, dict[str, Any]
     lines.append(
         f"Settings: {args.conns} connections, {args.events} events per phase "
         f"(+{args.warmup} warm-up), {len(rounds)} round(s) (figures are medians), "
-        f"window {args.window}, rate {args.rate:g} ev/s; "
+        f"window {args.window}, {args.publishers} publish request(s) in flight, "
+        f"rate {args.rate:g} ev/s; "
         f"server on core {SERVER_CORE}, load generator and redis-server on core {LOAD_CORE}. "
         f"Load average before/after: {load_before} / {load_after}. \"machine busy\" is the "
         "share of both cores in use during the phase (anything above server+generator is "
@@ -480,8 +533,8 @@ async def run_target(name: str, args: argparse.Namespace, logdir: Path,
         live: Live | None = None
         try:
             t = time.perf_counter()
-            live = await asyncio.wait_for(start_target(name, args.conns, procs, logdir),
-                                          args.timeout)
+            live = await asyncio.wait_for(
+                start_target(name, args.conns, procs, logdir, args.publishers), args.timeout)
             print(f"[{name}] {args.conns} connected in {time.perf_counter() - t:.1f}s",
                   flush=True)
             n = args.conns
@@ -494,7 +547,8 @@ async def run_target(name: str, args: argparse.Namespace, logdir: Path,
             for ph in args.phases.split(","):
                 r = await phase(live, idx, args.events,
                                 window=args.window if ph == "max" else 0,
-                                rate=0 if ph == "max" else args.rate, timeout=args.timeout)
+                                rate=0 if ph == "max" else args.rate, timeout=args.timeout,
+                                publishers=args.publishers)
                 idx += r["events"]
                 res[ph] = r
                 print(f"[{name}] {ph:4s}: {r['dps']:>9,.0f} deliveries/s "
@@ -509,7 +563,7 @@ async def run_target(name: str, args: argparse.Namespace, logdir: Path,
                 await asyncio.sleep(0.3)
             if profile_now:
                 summary, _ = await profile(live, idx, args.profile_seconds, args.window,
-                                           args.timeout, logdir)
+                                           args.timeout, logdir, args.publishers)
                 profiles[name] = summary
                 print(f"[{name}] profile:\n{summary}", flush=True)
         except Exception as exc:
@@ -574,6 +628,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--window", type=int, default=4,
                         help="max events published ahead of complete delivery (max phase)")
+    parser.add_argument("--publishers", type=int, default=1,
+                        help="publish requests in flight (each on its own connection)")
     parser.add_argument("--rate", type=float, default=20.0,
                         help="events/s of the fixed-rate phase")
     parser.add_argument("--phases", default="max,rate")
