@@ -45,6 +45,7 @@ class GcPolicy:
     def uninstall(self) -> None:
         if self._on_gc in gc.callbacks:
             gc.callbacks.remove(self._on_gc)
+        self._loop = None  # a freeze still scheduled does nothing now
         self.thaw()
 
     def thaw(self) -> None:
@@ -60,13 +61,18 @@ class GcPolicy:
                 gc.unfreeze()
                 self.frozen = False
             return
-        if info["generation"] == 2 and not self._freeze_pending and self._loop is not None:
-            # Not from inside the collector: freeze right after it, on the event loop.
+        loop = self._loop
+        if (info["generation"] == 2 and not self._freeze_pending and loop is not None
+                and not loop.is_closed()):
+            # Not from inside the collector: freeze right after it, on the event loop
+            # (threadsafe: a collection may run in a worker thread, e.g. StaticFiles's).
             self._freeze_pending = True
-            self._loop.call_soon(self._freeze)
+            loop.call_soon_threadsafe(self._freeze)
 
     def _freeze(self) -> None:
         self._freeze_pending = False
+        if self._loop is None:  # uninstalled meanwhile
+            return
         gc.freeze()
         self.frozen = True
         self._closed_at_freeze = self.closed_count()

@@ -30,3 +30,12 @@ async def test_freeze_after_a_full_collection_and_thaw_after_churn() -> None:
     finally:
         policy.uninstall()
     assert gc.get_freeze_count() == 0 and policy._on_gc not in gc.callbacks
+
+
+async def test_a_freeze_scheduled_before_uninstall_does_nothing() -> None:
+    policy = GcPolicy(lambda: 0, lambda: 0)
+    policy.install()
+    gc.collect()  # schedules the freeze...
+    policy.uninstall()  # ...and the node closes before it runs
+    await asyncio.sleep(0)
+    assert not policy.frozen and gc.get_freeze_count() == 0
