@@ -86,16 +86,5 @@ class ReceiveQueue:
             self._items = None
         return item
 
-    def get_nowait(self) -> Any:
-        if not self._items:
-            raise asyncio.QueueEmpty
-        item = self._items.pop(0)
-        if not self._items:
-            self._items = None
-        return item
-
     def empty(self) -> bool:
         return not self._items
-
-    def qsize(self) -> int:
-        return len(self._items or ())

@@ -23,7 +23,7 @@ INGRESS_GROUP = "kj-hub"
 
 
 def _checked(name: str, what: str) -> str:
-    if not name or "{" in name or "}" in name:
+    if not Keys.usable(name):
         raise ValueError(f"{what} {name!r} cannot be used in a Redis key")
     return name
 
