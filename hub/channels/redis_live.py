@@ -4,8 +4,8 @@ Every live frame of every user this node serves arrives here, so this is the Red
 engine's hottest path. redis-py's `PubSub` would wrap each message in several layers of
 Python objects; here `data_received` feeds the socket's bytes to hiredis's C parser
 (half the CPU per message of the best pure-Python cut, bench/micro_fanout.py) and hands
-the payloads — the exact frames a client will get — to the sink, all of one read in
-one call.
+the payloads — the exact frames a client will get — to the sink, a bounded batch per
+event-loop turn.
 
 It speaks only what a subscribed connection needs: `AUTH`, `SUBSCRIBE`, `UNSUBSCRIBE`,
 and their replies. `SUBSCRIBE` resolves only once Redis confirms it, which is what lets
@@ -29,6 +29,9 @@ log = logging.getLogger("hub.redis.live")
 # Called with the published messages of one read, in order, each as hiredis gives it:
 # [b"message", channel, payload].
 MessageSink = Callable[[list[list[bytes]]], None]
+
+# Published messages fanned out per event-loop turn (see `LiveConnection._drain`).
+TURN_MESSAGES = 128
 
 _MESSAGE = b"message"
 _SUBSCRIBE = b"subscribe"
@@ -77,6 +80,7 @@ class LiveConnection(asyncio.Protocol):
         self._reader = hiredis.Reader(replyError=LiveError)  # -ERR comes back as a value
         self._confirm: dict[bytes, list[asyncio.Future[None]]] = {}
         self._ok: list[asyncio.Future[None]] = []
+        self._backlog = False  # parsed input left for the next loop turn; reading paused
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -95,26 +99,56 @@ class LiveConnection(asyncio.Protocol):
             self.lost.set_result(None)
 
     def data_received(self, data: bytes) -> None:
-        reader = self._reader
-        reader.feed(data)
+        self._reader.feed(data)
+        if not self._backlog:
+            self._drain()
+
+    def _drain(self) -> None:
+        """Hand on what the reader holds, at most `TURN_MESSAGES` published messages per
+        loop turn. One recv can hold a few hundred frames; fanning them all out in one
+        callback would keep the ops waiting on their own Redis replies for as long, so
+        past the budget reading pauses and the rest goes on in the next turn."""
+        reader, transport = self._reader, self.transport
         messages: list[list[bytes]] = []
+        budget = TURN_MESSAGES
         try:
             while (item := reader.gets()) is not False:
                 if type(item) is list and len(item) == 3 and item[0] == _MESSAGE:
                     messages.append(item)
-                    continue
+                    budget -= 1
+                    if budget:
+                        continue
+                    if not self._backlog and transport is not None:
+                        transport.pause_reading()
+                    self._backlog = True
+                    asyncio.get_running_loop().call_soon(self._drain_later)
+                    return
                 if messages:  # in order: what was published before a confirmation first
                     batch, messages = messages, []
                     self.sink(batch)
                 self._handle(item)
+            if self._backlog:
+                self._backlog = False
+                if transport is not None and not transport.is_closing():
+                    transport.resume_reading()
         except hiredis.ProtocolError as exc:  # not RESP: nothing after it can be trusted
             log.error("live connection: %s", exc)
-            if self.transport is not None:
-                self.transport.abort()
+            if transport is not None:
+                transport.abort()
         finally:
             if messages:
-                batch, messages = messages, []
-                self.sink(batch)
+                self.sink(messages)
+
+    def _drain_later(self) -> None:
+        # Outside data_received nothing closes the transport if the sink raises, and a
+        # paused feed would stall: fail the connection the way asyncio would, so the
+        # broker reconnects and every connection catches up.
+        try:
+            self._drain()
+        except Exception:
+            log.exception("live connection: delivering a frame failed")
+            if self.transport is not None:
+                self.transport.abort()
 
     def _handle(self, item: Any) -> None:
         if isinstance(item, list):

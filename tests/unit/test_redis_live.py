@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from hub.channels.redis_live import Endpoint, LiveConnection, LiveError, pack
+from hub.channels.redis_live import TURN_MESSAGES, Endpoint, LiveConnection, LiveError, pack
 
 
 def message(channel: bytes, payload: bytes) -> bytes:
@@ -26,6 +26,8 @@ class FakeTransport(asyncio.Transport):
         super().__init__()
         self.written: list[bytes] = []
         self.aborted = False
+        self.paused = False
+        self.pauses = 0
 
     def write(self, data: bytes) -> None:  # type: ignore[override]
         self.written.append(data)
@@ -35,6 +37,14 @@ class FakeTransport(asyncio.Transport):
 
     def abort(self) -> None:
         self.aborted = True
+
+    def pause_reading(self) -> None:
+        assert not self.paused
+        self.paused, self.pauses = True, self.pauses + 1
+
+    def resume_reading(self) -> None:
+        assert self.paused
+        self.paused = False
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, len(STREAM)])
@@ -101,3 +111,48 @@ async def test_a_failing_sink_gets_each_message_once() -> None:
     with pytest.raises(RuntimeError):
         conn.data_received(message(b"ann", b"1") + b"*0\r\n" + message(b"bob", b"2"))
     assert calls == [[b"1"]]  # not re-delivered by the cleanup, and an empty array is no message
+
+
+async def test_a_big_read_is_fanned_out_a_bounded_batch_per_loop_turn() -> None:
+    batches: list[list[bytes]] = []
+    conn = LiveConnection(lambda msgs: batches.append([m[2] for m in msgs]))
+    transport = FakeTransport()
+    conn.connection_made(transport)
+    confirmed = asyncio.ensure_future(conn.subscribe([b"bob"]))
+    await asyncio.sleep(0)  # the SUBSCRIBE is on the wire
+    total = 2 * TURN_MESSAGES + 5
+    payloads = [b"%d" % i for i in range(total + 1)]
+    conn.data_received(b"".join(message(b"ann", p) for p in payloads[:total])
+                       + b"*3\r\n$9\r\nsubscribe\r\n$3\r\nbob\r\n:2\r\n")
+    assert batches == [payloads[:TURN_MESSAGES]]  # the rest waits for the next turns
+    assert transport.paused
+    conn.data_received(message(b"ann", payloads[total]))  # already in flight: queued
+    await asyncio.wait_for(confirmed, 1)  # confirmed only after what came before it
+    assert [p for batch in batches for p in batch][:total] == payloads[:total]
+    assert max(len(batch) for batch in batches) == TURN_MESSAGES
+    for _ in range(3):  # the message after the confirmation, then reading resumes
+        if not transport.paused:
+            break
+        await asyncio.sleep(0)  # one loop turn each
+    assert [p for batch in batches for p in batch] == payloads
+    assert not transport.paused and transport.pauses == 1
+
+
+async def test_a_sink_failing_in_a_later_turn_drops_the_connection() -> None:
+    calls: list[int] = []
+
+    def sink(messages: list[list[bytes]]) -> None:
+        calls.append(len(messages))
+        if len(calls) == 2:
+            raise RuntimeError("sink bug")
+
+    conn = LiveConnection(sink)
+    transport = FakeTransport()
+    conn.connection_made(transport)
+    conn.data_received(b"".join(message(b"ann", b"x") for _ in range(TURN_MESSAGES * 3)))
+    for _ in range(3):
+        if transport.aborted:
+            break
+        await asyncio.sleep(0)  # one loop turn each
+    assert transport.aborted  # the broker reconnects and catches up; the feed never stalls
+    assert calls == [TURN_MESSAGES, TURN_MESSAGES]
