@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from hub import validate
 from hub.errors import bad_request
-from hub.handlers.common import award, people, person, visible_mood
+from hub.handlers.common import awards, people, person, together, visible_mood
 
 if TYPE_CHECKING:
+    from hub.models import Comment
+    from hub.node import Node
     from hub.ops import Context, Handler
 
 MAX_TEXT = 1000
@@ -20,21 +22,24 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     text = validate.text(data, "text", MAX_TEXT)
     reply_to = validate.identifier(data, "reply_to", optional=True)
     node = ctx.node
-    mood, audience = await visible_mood(ctx, mood_id)
-    if reply_to is not None:
-        parent = await node.store.get_comment(reply_to)
-        if parent is None or parent["mood_id"] != mood_id:
-            raise bad_request(f"reply_to {reply_to} is not a comment on mood {mood_id}")
-    comment = await node.store.add_comment(mood_id, ctx.user, text, reply_to,
-                                           node.clock.now_ms())
-    who = person(await people(node, [ctx.user]), ctx.user)
+    (mood, audience), parent = await together(
+        visible_mood(ctx, mood_id), _maybe_comment(node, reply_to))
+    if reply_to is not None and (parent is None or parent["mood_id"] != mood_id):
+        raise bad_request(f"reply_to {reply_to} is not a comment on mood {mood_id}")
+    comment, found = await together(
+        node.store.add_comment(mood_id, ctx.user, text, reply_to, node.clock.now_ms()),
+        people(node, [ctx.user]))
+    who = person(found, ctx.user)
     comment["author_name"], comment["author_portrait"] = (
         who["display_name"], who["head_portrait"])
     await node.publish("comment", {"comment": comment, "mood_author": mood["author"]}, audience)
     if mood["author"] != ctx.user:
-        await award(node, ctx.user, "comment.post")
-        await award(node, mood["author"], "comment.received")
+        await awards(node, (ctx.user, "comment.post"), (mood["author"], "comment.received"))
     return {"comment": comment}
+
+
+async def _maybe_comment(node: Node, comment_id: str | None) -> Comment | None:
+    return None if comment_id is None else await node.store.get_comment(comment_id)
 
 
 HANDLERS: dict[str, Handler] = {"comment.post": post}

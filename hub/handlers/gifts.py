@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub import catalog, validate
+from hub import catalog, levels, validate
 from hub.channels.audience import pair
 from hub.errors import bad_request, forbidden
-from hub.handlers.common import award, existing_user, level_of, people, person
+from hub.handlers.common import awards, existing_user, together
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler
@@ -25,20 +25,20 @@ async def send(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     message = validate.optional_text(data, "message", MAX_MESSAGE)
     if to == ctx.user:
         raise bad_request("a gift goes to someone else")
-    await existing_user(ctx, to)
     node = ctx.node
+    _, me = await together(existing_user(ctx, to), node.store.get_user(ctx.user))
     item = catalog.GIFTS_BY_ID[gift_id]
-    level = await level_of(node, ctx.user)
+    level = levels.level_for(me["points"] if me else 0)
     if level < item["min_level"]:
         raise forbidden(f"{item['name']} needs level {item['min_level']}; you are level {level}")
     gift = await node.store.add_gift(ctx.user, to, gift_id, item["name"], item["animation"],
                                      message, node.clock.now_ms())
-    sender = person(await people(node, [ctx.user]), ctx.user)
-    gift = {**gift, "from_name": sender["display_name"],  # type: ignore[typeddict-unknown-key]
-            "from_portrait": sender["head_portrait"]}
+    sender_name, sender_portrait = (me["display_name"], me["head_portrait"]) if me else (
+        ctx.user, "")
+    gift = {**gift, "from_name": sender_name,  # type: ignore[typeddict-unknown-key]
+            "from_portrait": sender_portrait}
     await node.publish("gift", {"gift": gift}, pair(to, ctx.user))
-    await award(node, to, "gift.received")
-    await award(node, ctx.user, "gift.sent")
+    await awards(node, (to, "gift.received"), (ctx.user, "gift.sent"))
     return {"gift": gift}
 
 

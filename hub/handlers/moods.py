@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from hub import validate
 from hub.channels.audience import mood_audience
 from hub.errors import forbidden, not_found
-from hub.handlers.common import award, decorate, mood_audience_of
+from hub.handlers.common import award, decorate, mood_audience_of, together
 from hub.models import VISIBILITIES, Visibility
 
 if TYPE_CHECKING:
@@ -34,14 +34,14 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     visibility: Visibility = validate.choice(  # type: ignore[assignment]
         data, "visibility", VISIBILITIES, default="friends")
     tag = validate.optional_text(data, "tag", MAX_TAG)
-    node = ctx.node
-    mood = await node.store.add_mood(ctx.user, text, visibility, tag, node.clock.now_ms())
-    author = await node.store.get_user(ctx.user)
+    node, store = ctx.node, ctx.node.store
+    mood, author, friends = await together(
+        store.add_mood(ctx.user, text, visibility, tag, node.clock.now_ms()),
+        store.get_user(ctx.user), store.friends(ctx.user))
     # A new mood has no likes or comments: the same decoration holds for every viewer.
     mood.update(author_name=author["display_name"] if author else ctx.user,
                 author_portrait=author["head_portrait"] if author else "", likes=0,
                 liked=False, comments=[], comment_count=0)
-    friends = await node.store.friends(ctx.user)
     await node.publish("mood", {"mood": mood}, mood_audience(ctx.user, visibility, friends))
     await award(node, ctx.user, "mood.post")
     return {"mood": mood}

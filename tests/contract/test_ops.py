@@ -83,8 +83,19 @@ async def test_mood_errors(users: Users) -> None:
         "too_large")
     assert await _error(a, "comment.post", {"mood_id": mood["id"], "text": "r",
                                             "reply_to": "424242"}) == "bad_request"
+    # the mood is checked first: on a mood b may not see, a bad reply_to tells nothing
+    private = (await a.call("mood.post", {"text": "mine", "visibility": "private"}))["mood"]
+    assert await _error(b, "comment.post", {"mood_id": private["id"], "text": "r",
+                                            "reply_to": "424242"}) == "not_found"
+    # a reply_to on another mood is refused, and stores nothing
+    other = (await a.call("mood.post", {"text": "other", "visibility": "public"}))["mood"]
+    elsewhere = (await a.call("comment.post", {"mood_id": other["id"], "text": "c"}))["comment"]
+    assert await _error(b, "comment.post", {"mood_id": mood["id"], "text": "r",
+                                            "reply_to": elsewhere["id"]}) == "bad_request"
     # nothing was lost or half-written by the failures
-    assert [m["id"] for m in (await a.call("feed"))["items"]] == [mood["id"]]
+    feed = (await a.call("feed"))["items"]
+    assert [m["id"] for m in feed] == [other["id"], private["id"], mood["id"]]
+    assert [m["comment_count"] for m in feed] == [1, 0, 0]
 
 
 async def test_gifts_catalog_and_level_gate(users: Users) -> None:
