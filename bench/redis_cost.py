@@ -11,13 +11,18 @@ Three independent counts, taken over `--events` events per audience size:
   counted per event.
 * A counting TCP proxy between the hub and Redis (the hub's `--redis` URL points at
   it): a *round trip* is each time a connection starts sending after having
-  received; it is named by the first command it carries.
+  received; it is named by the first command it carries. *Waits* count the round
+  trips an op waits for one after another: turns that overlap in time (sent together
+  on several connections) count once.
 * `INFO commandstats` deltas (what Redis itself counted, Lua-internal calls included).
 
 Two paths per audience size: `publish` — `POST /api/server/publish` to the first A
-users — and `mood` — `mood.post` by a user with A friends.
+users — and `mood` — `mood.post` by a user with A friends; `comment` (a friend's
+`comment.post` on that user's mood) and `gift` (`gift.send` from that user to one friend)
+on request.
 
-    python bench/redis_cost.py --audiences 1,10,100,1000 --events 20
+    python bench/redis_cost.py --audiences 1,10,100,1000 --events 20 \
+        --paths publish,mood,comment,gift
 """
 
 from __future__ import annotations
@@ -104,6 +109,7 @@ class Proxy:
     def __init__(self, upstream: int) -> None:
         self.upstream = upstream
         self.turns: Counter[str] = Counter()
+        self.spans: list[list[float]] = []  # per turn: [sent, last reply byte]
         self.server: asyncio.AbstractServer | None = None
         self.port = 0
 
@@ -115,13 +121,18 @@ class Proxy:
                       cwriter: asyncio.StreamWriter) -> None:
         ureader, uwriter = await asyncio.open_connection("127.0.0.1", self.upstream)
         last = ["s"]
+        span = [0.0, 0.0]
 
         async def up() -> None:
+            nonlocal span
             with contextlib.suppress(ConnectionError):
                 while data := await creader.read(1 << 16):
                     if last[0] != "c":
                         last[0] = "c"
                         self.turns[first_command(data)] += 1
+                        now = time.perf_counter()
+                        span = [now, now]
+                        self.spans.append(span)
                     uwriter.write(data)
                     await uwriter.drain()
             uwriter.close()
@@ -130,12 +141,22 @@ class Proxy:
             with contextlib.suppress(ConnectionError):
                 while data := await ureader.read(1 << 16):
                     last[0] = "s"
+                    span[1] = time.perf_counter()
                     cwriter.write(data)
                     await cwriter.drain()
             cwriter.close()
 
         with contextlib.suppress(asyncio.CancelledError):  # the bench is ending
             await asyncio.gather(up(), down(), return_exceptions=True)
+
+    def waits(self, since: float) -> int:
+        """Round trips waited one after another since `since`: overlapping turns once."""
+        groups, end = 0, -1.0
+        for start, stop in sorted(s for s in self.spans if s[0] >= since):
+            if start > end:
+                groups += 1
+            end = max(end, stop)
+        return groups
 
     def close(self) -> None:
         if self.server is not None:
@@ -279,9 +300,23 @@ async def run(args: argparse.Namespace) -> None:
                         head = (b'{"event":"bench","to":' + orjson.dumps(users[:a])
                                 + b',"data":{"i":')
                         req = ("/api/server/publish", {"Authorization": f"Bearer {key}"})
-                    else:
+                    elif path == "mood":
                         req = ("/api/ops/mood.post",
                                {"Authorization": f"Bearer {tokens[pubs[a]]}"})
+                    elif path == "comment":  # by a friend, on a mood of the A-friend author
+                        before = stats.marked
+                        status, raw = await http.request(
+                            "POST", "/api/ops/mood.post", b'{"text":"to comment on"}',
+                            {"Authorization": f"Bearer {tokens[pubs[a]]}"})
+                        mood_id = orjson.loads(raw)["mood"]["id"]
+                        await stats.until(before + a, 30)
+                        req = ("/api/ops/comment.post",
+                               {"Authorization": f"Bearer {tokens[users[0]]}"})
+                    elif path == "gift":  # to one connected friend, whatever A is
+                        req = ("/api/ops/gift.send",
+                               {"Authorization": f"Bearer {tokens[pubs[a]]}"})
+                    else:
+                        raise SystemExit(f"unknown path {path!r}")
                     # quiesce, then snapshot
                     await asyncio.sleep(0.5)
                     top0, lua0 = monitor.snapshot()
@@ -291,12 +326,17 @@ async def run(args: argparse.Namespace) -> None:
                     t0 = time.perf_counter()
                     for i in range(args.events):
                         body = (head + b"%d}}" % i if path == "publish" else
-                                b'{"text":"bench %d","visibility":"friends"}' % i)
+                                b'{"text":"bench %d","visibility":"friends"}' % i
+                                if path == "mood" else
+                                b'{"mood_id":"%s","text":"bench %d"}' % (mood_id.encode(), i)
+                                if path == "comment" else
+                                b'{"to":"%s","gift":"rose","message":"%d"}' % (
+                                    users[0].encode(), i))
                         status, raw = await http.request("POST", req[0], body, req[1])
                         if status != 200:
                             raise RuntimeError(f"{path}: {status} {raw[:200]!r}")
                     # every delivery in (the mood author is not connected)
-                    await stats.until(marked0 + a * args.events, 30)
+                    await stats.until(marked0 + (1 if path == "gift" else a) * args.events, 30)
                     wall = time.perf_counter() - t0
                     await asyncio.sleep(0.3)  # MONITOR lines trail the replies
                     cs1, total1 = await commandstats(redis.port)
@@ -310,12 +350,13 @@ async def run(args: argparse.Namespace) -> None:
                     top_cmds = per_event(d_top, e, False)
                     lua_cmds = per_event(d_lua, e, False)
                     rts = per_event(d_turns, e, False)
+                    waits = proxy.waits(t0) / e
                     bg = per_event(d_top + d_turns, e, True)
                     delivered = stats.marked - marked0
                     rows.append([
                         path, a, f"{delivered:,}",
                         f"{sum(v for _, v in top_cmds):g}", fmt_counts(top_cmds),
-                        f"{sum(v for _, v in rts):g}", fmt_counts(rts),
+                        f"{sum(v for _, v in rts):g}", fmt_counts(rts), f"{waits:g}",
                         f"{sum(v for _, v in lua_cmds):g}", fmt_counts(lua_cmds),
                     ])
                     raw_rows.append([path, a, f"{(total1 - total0) / e:g}",
@@ -324,8 +365,8 @@ async def run(args: argparse.Namespace) -> None:
                     if bg:
                         bg_notes.append(f"{path} A={a} ({wall:.2f}s): {fmt_counts(bg)}")
                     print(f"[{path} A={a}] per event: top-level {fmt_counts(top_cmds)} | "
-                          f"round trips {fmt_counts(rts)} | in Lua {fmt_counts(lua_cmds)}",
-                          flush=True)
+                          f"round trips {fmt_counts(rts)} ({waits:g} waits) | "
+                          f"in Lua {fmt_counts(lua_cmds)}", flush=True)
             await http.close()
         finally:
             await close_all(conns)
@@ -333,6 +374,7 @@ async def run(args: argparse.Namespace) -> None:
             proxy.close()
     body = table(["path", "audience", "deliveries", "commands sent per event",
                   "which (per event)", "round trips per event", "which",
+                  "waits per event (overlapping round trips once)",
                   "commands run inside Lua per event", "which"], rows)
     body += "\n\n`INFO` view (Redis's own counters, per event; background included):\n\n"
     body += table(["path", "audience", "total_commands_processed per event",

@@ -10,6 +10,10 @@
 # hub's CPU seconds over the whole run (seed + connect + post + drain) and peak RSS.
 # PROFILE=path.txt: py-spy (raw, 100 Hz, non-blocking) of the first hub during the run.
 # REDIS_CORE=0: pin redis-server with the hub(s) instead of with the load generator.
+# METRICS=prefix: save each hub's /metrics after the run as prefix-<n>.txt (op handling
+#   time on the hub's side, to set against the client's reply times).
+# REDIS_NICE=-10: run redis-server at that nice value (below 0 needs CAP_SYS_NICE), so a
+#   shared core serves its round trips before the load generator's work.
 set -euo pipefail
 mode=${1:?mem, redis1 or redis2}; out=${2:?report path}; shift 2
 cd "$(dirname "$0")/.."
@@ -49,7 +53,7 @@ case "$mode" in
     ;;
   redis1|redis2)
     rport=$(free_port); rdir=$(mktemp -d /tmp/kj-bench-redis-XXXX)
-    taskset -c "${REDIS_CORE:-1}" redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
+    nice -n "${REDIS_NICE:-0}" taskset -c "${REDIS_CORE:-1}" redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
       --dir "$rdir" --protected-mode no --loglevel warning >/dev/null & redis_pid=$!
     for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
     for n in $(seq "${mode#redis}"); do
@@ -79,6 +83,9 @@ taskset -c 1 "$KJ" loadtest "${url_args[@]}" --server-key "$key" --users 10000 \
 rc=$?
 set -e
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -n "${METRICS:-}" ]; then
+  n=0; for u in "${urls[@]}"; do n=$((n + 1)); curl -sf "$u/metrics" >"$METRICS-$n.txt" || true; done
+fi
 for p in "${pids[@]}"; do
   echo "hub pid $p: CPU $(python3 -c "print(round($(cpu_s "$p") - ${cpu0[$p]}, 2))") s over the run, peak RSS $(hwm "$p") MiB"
 done
