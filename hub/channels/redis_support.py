@@ -20,8 +20,8 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import redis.exceptions as rex
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry  # redis.retry's would never retry a coroutine
 from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from hub.errors import EngineUnavailable
 
