@@ -39,3 +39,17 @@ async def test_a_freeze_scheduled_before_uninstall_does_nothing() -> None:
     policy.uninstall()  # ...and the node closes before it runs
     await asyncio.sleep(0)
     assert not policy.frozen and gc.get_freeze_count() == 0
+
+
+async def test_young_collections_are_rarer_while_installed_and_restored_after() -> None:
+    before = gc.get_threshold()
+    first = GcPolicy(lambda: 0, lambda: 0)
+    second = GcPolicy(lambda: 0, lambda: 0)  # two nodes in one process, as in the tests
+    first.install()
+    second.install()
+    try:
+        assert gc.get_threshold() == (max(before[0], gcpolicy.YOUNG_THRESHOLD), *before[1:])
+    finally:
+        first.uninstall()  # out of order: whoever leaves last, the default comes back
+        second.uninstall()
+    assert gc.get_threshold() == before
