@@ -21,7 +21,8 @@ Young collections are made rarer too: one per `YOUNG_THRESHOLD` net allocations 
 of CPython's 700. Serving a busy hub allocates fast (frames, op dicts, coroutines), and
 at 700 the young and middle collections came several times a second, 5–34 ms each, right
 in the delivery path. At 20,000 the social benchmark's memory-engine p99 went from
-118–179 ms to 76–90 ms and its CPU from 27.6 to 26.0 s (bench/RESULTS.md, 14:15).
+118–179 ms to 49–90 ms and its CPU from 27.6–28.5 to 24.7–26.6 s (bench/RESULTS.md,
+summary of 13:40–15:05).
 """
 
 from __future__ import annotations
