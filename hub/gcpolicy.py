@@ -22,7 +22,7 @@ of CPython's 700. Serving a busy hub allocates fast (frames, op dicts, coroutine
 at 700 the young and middle collections came several times a second, 5–34 ms each, right
 in the delivery path. At 20,000 the social benchmark's memory-engine p99 went from
 118–179 ms to 49–90 ms and its CPU from 27.6–28.5 to 24.7–26.6 s (bench/RESULTS.md,
-summary of 13:40–15:05).
+summary of 13:40–14:13).
 """
 
 from __future__ import annotations
