@@ -18,6 +18,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from hub.loadtest import hubtime
 from hub.loadtest.accounting import expected_per_user
 from hub.loadtest.graph import Graph
 from hub.loadtest.hist import Histogram
@@ -79,6 +80,7 @@ class Coordinator:
         self.run_seconds = 0.0
         self._sampled = 0.0
         self._exited: dict[int, float] = {}
+        self.hub_ops: dict[str, dict[str, Any]] | None = None  # hubtime.summary of the run
 
     def shares(self) -> list[list[int]]:
         p = self.plan.processes
@@ -200,6 +202,7 @@ class Coordinator:
             if sum(sum(r["established"].values()) for r in self.ready.values()) == 0:
                 errors = {k: v for r in self.ready.values() for k, v in r["errors"].items()}
                 raise RunAborted(f"no connection could be opened: {errors}", 2)
+            ops_before = hubtime.scrape(self.plan.urls or [self.plan.url])
             self.go_wall = time.time()
             self.phase = "run"
             run_started = time.monotonic()
@@ -213,6 +216,9 @@ class Coordinator:
                                                               for u in shares[i]}))
             self.pump(lambda: len(self.finals) == n)
             self.run_seconds = time.monotonic() - run_started
+            ops_after = hubtime.scrape(self.plan.urls or [self.plan.url])
+            if ops_before is not None and ops_after is not None:
+                self.hub_ops = hubtime.summary(ops_before, ops_after)
             self.sample_server()
             self.status.done()
         except BaseException:

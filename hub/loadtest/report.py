@@ -76,7 +76,9 @@ def build(*, url: str, config: dict[str, Any], health: dict[str, Any], graph: Gr
         "ops": {"sent": sent_ops, "ok": sent_ops - failed_ops, "errors": op_errors,
                 "error_rate": round(failed_ops / sent_ops, 5) if sent_ops else 0.0,
                 "by_kind": {_kind(k): v for k, v in by_kind.items()},
-                "reply_ms": replies.summary_ms()},
+                "reply_ms": replies.summary_ms(),
+                # inside the hub's op handler, from its /metrics (None: not readable)
+                "hub_op_ms": coord.hub_ops},
         "events": {k: v for k, v in events.items()
                    if k not in ("connections_established", "reconnects")},
         "latency_ms": latency.summary_ms(),
@@ -134,6 +136,21 @@ def _table(rows: list[list[str]]) -> list[str]:
             for r in rows]
 
 
+def _hub_op_lines(hub_ops: dict[str, dict[str, Any]] | None) -> list[str]:
+    """The hub's own op times (its histogram's bucket bounds), the heartbeat's pings
+    left out."""
+    shown = {op: s for op, s in (hub_ops or {}).items() if op != "ping"}
+    if not shown:
+        return []
+
+    def bound(ms: float | None) -> str:
+        return f"≤{ms:g}" if ms is not None else "beyond its buckets,"
+
+    return ["  in the hub  " + " · ".join(
+        f"{op} p50 {bound(s['p50_le_ms'])} p99 {bound(s['p99_le_ms'])} ms ({s['count']})"
+        for op, s in shown.items()) + " (op handling, from its /metrics)"]
+
+
 def summary(report: dict[str, Any]) -> str:
     hub, graph, conns, ops = report["hub"], report["graph"], report["connections"], report["ops"]
     ev, lat, thr = report["events"], report["latency_ms"], report["throughput"]
@@ -149,6 +166,7 @@ def summary(report: dict[str, Any]) -> str:
         f"  ops         {ops['sent']} in {thr['run_seconds']} s ({thr['ops_per_s']}/s); errors "
         f"{ops['sent'] - ops['ok']} ({100 * ops['error_rate']:.2f} %) {ops['errors'] or ''}; "
         f"reply p50 {ops['reply_ms']['p50']} ms, p99 {ops['reply_ms']['p99']} ms",
+        *_hub_op_lines(ops.get("hub_op_ms")),
         "",
     ]
     rows = [["event", "sent", "expected", "delivered", "lost"]]

@@ -60,6 +60,13 @@ async def test_clean_run_accounts_for_every_delivery(hub: Any, tmp_path: Path) -
     assert report["config"]["source_addrs"] == ["127.0.0.2"]
     assert report["timeline"] and report["histogram"] and report["ok"] is True
     assert report["server"]["rss_peak_mb"] > 0  # the in-process hub is this (local) process
+    # the hub's own op times cover exactly the run: its counts match the ops sent
+    hub_ops = report["ops"]["hub_op_ms"]
+    assert {op: hub_ops[op]["count"] for op in ("mood.post", "comment.post", "gift.send")} == {
+        "mood.post": report["ops"]["by_kind"]["mood"],
+        "comment.post": report["ops"]["by_kind"]["comment"],
+        "gift.send": report["ops"]["by_kind"]["gift"]}
+    assert "gifts.catalog" not in hub_ops  # asked while connecting, before the run
     page = (tmp_path / "report.html").read_text()
     assert page.count("<svg") >= 2 and "<script" not in page and "http://" not in page.replace(
         hub.url, "")

@@ -1,13 +1,15 @@
-"""The load tester's pure parts: histogram, graph, durations and the join."""
+"""The load tester's pure parts: histogram, graph, durations, the join, and the reading
+of the hub's op histogram."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import random
 
 import pytest
 
-from hub.loadtest import accounting
+from hub.loadtest import accounting, hubtime
 from hub.loadtest.cli import duration
 from hub.loadtest.graph import COMMENT, GIFT, MOOD, Graph, build
 from hub.loadtest.hist import Histogram, bucket_bounds, bucket_of
@@ -71,3 +73,19 @@ def test_join_counts_lost_duplicate_and_unexpected() -> None:
     assert result["lost_examples"] == [{"event": "gift", "id": "2", "to": "t_1",
                                         "connection": 1}]
     assert accounting.expected_per_user(g, sent) == {0: 1, 1: 2, 2: 1}
+
+
+def test_hub_op_times_are_what_the_run_added() -> None:
+    before = {"mood.post": [(0.01, 5), (0.1, 10), (math.inf, 10)],
+              "ping": [(0.01, 3), (0.1, 3), (math.inf, 3)]}
+    after = {"mood.post": [(0.01, 55), (0.1, 105), (math.inf, 110)],  # +50, +45, +5
+             "ping": [(0.01, 3), (0.1, 3), (math.inf, 3)],  # nothing new: left out
+             "gift.send": [(0.01, 0), (0.1, 1), (math.inf, 2)]}  # new since `before`
+    assert hubtime.summary(before, after) == {
+        "gift.send": {"count": 2, "p50_le_ms": 100.0, "p90_le_ms": None, "p99_le_ms": None},
+        "mood.post": {"count": 100, "p50_le_ms": 10.0, "p90_le_ms": 100.0,
+                      "p99_le_ms": None}}
+
+
+def test_an_unreadable_metrics_page_gives_no_hub_op_times() -> None:
+    assert hubtime.scrape(["http://127.0.0.1:9"], timeout=1) is None  # refused
