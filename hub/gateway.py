@@ -29,6 +29,7 @@ from hub.protocol import (
 )
 from hub.ratelimit import TokenBucket
 from hub.session import Session
+from hub.together import together
 from hub.transport import transport_for
 from hub.web import SESSION_COOKIE, origin_allowed
 
@@ -94,12 +95,14 @@ async def websocket_endpoint(ws: WebSocket) -> None:
 
 async def _resume(node: Node, session: Session, since: str | None) -> None:
     """Read the inbox head (and what follows `since`); queue hello and the replay."""
-    user = await node.store.get_user(session.user)
     if since:
-        replay = await node.broker.replay(session.user, since)
+        user, replay = await together(node.store.get_user(session.user),
+                                      node.broker.replay(session.user, since))
         head, frames, gap = replay.head, replay.frames, replay.gap
     else:
-        head, frames, gap = await node.broker.head(session.user), [], False
+        user, head = await together(node.store.get_user(session.user),
+                                    node.broker.head(session.user))
+        frames, gap = [], False
     if frames:
         last_seq = seq_of(frames[-1]) or head.seq
     elif since and not gap:

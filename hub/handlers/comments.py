@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from hub import validate
 from hub.errors import bad_request
-from hub.handlers.common import awards, people, person, together, visible_mood
+from hub.handlers.common import awards, people, person, visible_mood
+from hub.together import together
 
 if TYPE_CHECKING:
     from hub.models import Comment

@@ -1,50 +1,23 @@
-"""Helpers the domain handlers share: looking users up, awarding points, the
-per-viewer decoration of moods (names, like counts, comments), and awaiting independent
-store calls together."""
+"""Helpers the domain handlers share: looking users up, awarding points, and the
+per-viewer decoration of moods (names, like counts, comments)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Iterable
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, overload
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
 
 from hub import levels
 from hub.channels.audience import can_see_mood, level_audience, mood_audience
 from hub.clock import day_of
 from hub.errors import not_found
 from hub.models import Mood, UserRecord
+from hub.together import all_of
 
 if TYPE_CHECKING:
     from hub.node import Node
     from hub.ops import Context
 
 COMMENTS_PER_MOOD = 20
-
-A = TypeVar("A")
-B = TypeVar("B")
-C = TypeVar("C")
-
-
-async def all_of(calls: Iterable[Awaitable[Any]]) -> list[Any]:
-    """Await independent store calls at once. On Redis every sequential call is a round
-    trip that waits its turn in a busy event loop (the social benchmark's Redis latency
-    was mostly that), so an op's reads ride beside its write. The first error is raised
-    only once every call has finished: none is left running, none goes unobserved."""
-    results = await asyncio.gather(*calls, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
-
-
-@overload
-async def together(a: Awaitable[A], b: Awaitable[B], /) -> tuple[A, B]: ...
-@overload
-async def together(a: Awaitable[A], b: Awaitable[B], c: Awaitable[C], /) -> tuple[A, B, C]: ...
-async def together(*calls: Awaitable[Any]) -> tuple[Any, ...]:
-    """`all_of`, typed for two or three calls."""
-    return tuple(await all_of(calls))
-
 
 async def existing_user(ctx: Context, username: str) -> UserRecord:
     user = await ctx.node.store.get_user(username)

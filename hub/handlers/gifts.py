@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from hub import catalog, levels, validate
 from hub.channels.audience import pair
 from hub.errors import bad_request, forbidden
-from hub.handlers.common import awards, existing_user, together
+from hub.handlers.common import awards, existing_user
+from hub.together import together
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 from hub import validate
 from hub.channels.audience import mood_audience
 from hub.errors import forbidden, not_found
-from hub.handlers.common import award, decorate, mood_audience_of, together
+from hub.handlers.common import award, decorate, mood_audience_of
 from hub.models import VISIBILITIES, Visibility
+from hub.together import together
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from hub.handlers.common import all_of, together
+from hub.together import all_of, together
 
 
 async def _value(value: object, delay: float, done: list[object]) -> object:
