@@ -42,7 +42,7 @@ def scrape(urls: Sequence[str], timeout: float = 5.0) -> OpBuckets | None:
 def summary(before: OpBuckets, after: OpBuckets) -> dict[str, dict[str, Any]]:
     """Per op, what the run added: its count, and the bucket bounds (ms) that hold its
     p50, p90 and p99 — "at most" figures, as fine as the hub's buckets; None past the
-    last finite bucket."""
+    last finite bucket, whose bound is `last_bucket_ms`."""
     out: dict[str, dict[str, Any]] = {}
     for op, buckets in sorted(after.items()):
         prior = dict(before.get(op, []))
@@ -58,6 +58,8 @@ def summary(before: OpBuckets, after: OpBuckets) -> dict[str, dict[str, Any]]:
                     return None if bound == math.inf else round(bound * 1000, 3)
             return None
 
+        finite = [bound for bound, _ in counts if bound != math.inf]
         out[op] = {"count": total, "p50_le_ms": at_most(0.5), "p90_le_ms": at_most(0.9),
-                   "p99_le_ms": at_most(0.99)}
+                   "p99_le_ms": at_most(0.99),
+                   "last_bucket_ms": round(finite[-1] * 1000, 3) if finite else None}
     return out

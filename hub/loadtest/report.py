@@ -143,11 +143,12 @@ def _hub_op_lines(hub_ops: dict[str, dict[str, Any]] | None) -> list[str]:
     if not shown:
         return []
 
-    def bound(ms: float | None) -> str:
-        return f"≤{ms:g}" if ms is not None else "beyond its buckets,"
+    def bound(ms: float | None, last: float | None) -> str:
+        return f"≤{ms:g}" if ms is not None else f">{last:g}" if last is not None else "?"
 
     return ["  in the hub  " + " · ".join(
-        f"{op} p50 {bound(s['p50_le_ms'])} p99 {bound(s['p99_le_ms'])} ms ({s['count']})"
+        f"{op} p50 {bound(s['p50_le_ms'], s['last_bucket_ms'])} "
+        f"p99 {bound(s['p99_le_ms'], s['last_bucket_ms'])} ms ({s['count']})"
         for op, s in shown.items()) + " (op handling, from its /metrics)"]
 
 

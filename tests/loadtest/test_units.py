@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from hub.loadtest import accounting, hubtime
+from hub.loadtest import accounting, hubtime, report
 from hub.loadtest.cli import duration
 from hub.loadtest.graph import COMMENT, GIFT, MOOD, Graph, build
 from hub.loadtest.hist import Histogram, bucket_bounds, bucket_of
@@ -81,10 +81,16 @@ def test_hub_op_times_are_what_the_run_added() -> None:
     after = {"mood.post": [(0.01, 55), (0.1, 105), (math.inf, 110)],  # +50, +45, +5
              "ping": [(0.01, 3), (0.1, 3), (math.inf, 3)],  # nothing new: left out
              "gift.send": [(0.01, 0), (0.1, 1), (math.inf, 2)]}  # new since `before`
-    assert hubtime.summary(before, after) == {
-        "gift.send": {"count": 2, "p50_le_ms": 100.0, "p90_le_ms": None, "p99_le_ms": None},
+    summary = hubtime.summary(before, after)
+    assert summary == {
+        "gift.send": {"count": 2, "p50_le_ms": 100.0, "p90_le_ms": None, "p99_le_ms": None,
+                      "last_bucket_ms": 100.0},
         "mood.post": {"count": 100, "p50_le_ms": 10.0, "p90_le_ms": 100.0,
-                      "p99_le_ms": None}}
+                      "p99_le_ms": None, "last_bucket_ms": 100.0}}
+    # past the last bucket, the summary line says "more than" it
+    assert report._hub_op_lines(summary) == [
+        "  in the hub  gift.send p50 ≤100 p99 >100 ms (2) · mood.post p50 ≤10 p99 >100 ms "
+        "(100) (op handling, from its /metrics)"]
 
 
 def test_an_unreadable_metrics_page_gives_no_hub_op_times() -> None:
