@@ -2,7 +2,8 @@
 
 Every flag maps one to one onto a `Settings` field and its `KJ_*` variable; a flag
 wins over the variable. SIGTERM (or Ctrl-C) drains: sockets close with 1001, the
-engine flushes and closes, the process exits 0.
+engine flushes and closes, the process exits 0 — or, if that has not finished within
+20 s, logs what it was waiting for and exits 1 (hub.shutdown).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import uvicorn
 
 from hub.app import create_app
 from hub.config import Settings
+from hub.shutdown import ShutdownDeadline
 from hub.store.schema import CorruptData
 
 log = logging.getLogger("hub")
@@ -87,9 +89,15 @@ def _redact(text: str) -> str:
 
 
 class DrainingServer(uvicorn.Server):
-    """On SIGTERM, close our sockets with 1001 before uvicorn closes connections."""
+    """On SIGTERM, close our sockets with 1001 before uvicorn closes connections, and
+    exit within `ShutdownDeadline`'s bound whatever happens after."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.deadline = ShutdownDeadline()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.deadline.arm()
         app_state: Any = getattr(self.config.app, "state", None)
         node = getattr(app_state, "node", None)
         if node is not None:
@@ -144,6 +152,8 @@ def serve(settings: Settings) -> int:
     except CorruptData as exc:
         print(f"kongjian: {exc}", file=sys.stderr)
         return 2
+    finally:
+        server.deadline.disarm()
     return 0 if server.started or server.should_exit else 1
 
 
