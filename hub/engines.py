@@ -35,13 +35,15 @@ def build(settings: Settings) -> tuple[Store, Broker, str]:
 def _redis(settings: Settings) -> tuple[Any, Any]:
     from hub.channels.keys import Keys
     from hub.channels.redis import RedisBroker
+    from hub.channels.redis_pipe import pipe_for
     from hub.channels.redis_support import connect
     from hub.store.redis import RedisStore
 
     client = connect(settings.redis_url or "")
     keys = Keys(settings.key_prefix)
-    store = RedisStore(client, keys)
-    broker = RedisBroker(client, keys, settings.node_id, settings.inbox_retention)
+    pipe = pipe_for(client)  # one auto-pipelined connection for the hot path's commands
+    store = RedisStore(client, keys, pipe)
+    broker = RedisBroker(client, keys, settings.node_id, settings.inbox_retention, pipe)
     # One client, one link state: the broker's heartbeat and reconnects keep the
     # store's health current too, even while no op touches the store.
     store.link = broker.link

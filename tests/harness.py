@@ -16,6 +16,7 @@ import uvicorn
 from hub.app import create_app
 from hub.client import Client, register
 from hub.config import Settings
+from hub.shutdown import report_tasks
 from hub.testing.process import HubProcess
 
 __all__ = ["HubProcess", "InProcessHub", "Users", "befriend", "eventually"]
@@ -62,7 +63,11 @@ class InProcessHub:
             await self.node.drain()
             self.server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._task, 15)
+                try:
+                    await asyncio.wait_for(asyncio.shield(self._task), 15)
+                except TimeoutError:
+                    report_tasks(15)  # which await the shutdown is stuck on
+                    raise
 
 
 _names = itertools.count(1)

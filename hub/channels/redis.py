@@ -29,7 +29,8 @@ from redis.asyncio import Redis
 
 from hub.channels.base import FrameSink, InboxHead, OfflineHook, Replay, ResyncHook
 from hub.channels.keys import Keys
-from hub.channels.redis_live import Endpoint, LiveConnection, LiveError, close_quietly, open_live
+from hub.channels.redis_live import LiveConnection, LiveError, close_quietly, open_live, pack
+from hub.channels.redis_pipe import AutoPipeline, endpoint_of, pipe_for
 from hub.channels.redis_support import (
     Link,
     LuaScript,
@@ -50,18 +51,16 @@ MAX_KEY_CACHE = 200_000
 
 
 class RedisBroker:
-    def __init__(self, client: Redis, keys: Keys, node_id: str, retention: int) -> None:
+    def __init__(self, client: Redis, keys: Keys, node_id: str, retention: int,
+                 pipe: AutoPipeline | None = None) -> None:
         self.client = client
         self.keys = keys
         self.node_id = node_id
         self.retention = retention
         self.link = Link()
-        kwargs = client.connection_pool.connection_kwargs
-        self.endpoint = Endpoint(
-            host=kwargs.get("host", "127.0.0.1"), port=int(kwargs.get("port", 6379)),
-            username=kwargs.get("username"), password=kwargs.get("password"),
-            tls="ssl" in str(client.connection_pool.connection_class).lower(),
-        )
+        self.endpoint, _ = endpoint_of(client)
+        # the hot path's commands (deliver, heads, presence) share one connection
+        self.pipe = pipe or pipe_for(client)
         self._sink: FrameSink | None = None
         self._on_resync: ResyncHook = lambda: None
         self._on_offline: OfflineHook = lambda user: None
@@ -72,7 +71,9 @@ class RedisBroker:
         self._tasks: list[asyncio.Task[None]] = []
         self._key_args: dict[str, bytes] = {}
         self._name_args: dict[str, bytes] = {}
+        self._live_args: dict[str, bytes] = {}
         self._deliver_head = _bulk(b"EVALSHA") + _bulk(SCRIPTS["deliver"].sha.encode())
+        self._signal_head = _bulk(b"EVALSHA") + _bulk(SCRIPTS["signal"].sha.encode())
         self._retention_arg = _bulk(str(retention).encode())
         self._usernames_arg = _bulk(keys.usernames.encode())
         self._closing = False
@@ -112,6 +113,7 @@ class RedisBroker:
         with contextlib.suppress(*_QUIET):
             await self.client.zrem(self.keys.nodes, self.node_id)
             await self.client.delete(self.keys.node_users(self.node_id))
+        await self.pipe.close()
         with contextlib.suppress(*_QUIET):
             await self.client.aclose()
             await self.client.connection_pool.disconnect()
@@ -132,6 +134,15 @@ class RedisBroker:
             packed = b"".join(_bulk(name.encode())
                               for name in (k.meta(user), k.inbox(user), k.live(user)))
             self._key_args[user] = packed
+        return packed
+
+    def _live_of(self, user: str) -> bytes:
+        """`user`'s live channel as a packed argument, cached like the keys."""
+        packed = self._live_args.get(user)
+        if packed is None:
+            if len(self._live_args) >= MAX_KEY_CACHE:
+                self._live_args.clear()
+            packed = self._live_args[user] = _bulk(self.keys.live(user).encode())
         return packed
 
     def _name_of(self, user: str) -> bytes:
@@ -189,45 +200,37 @@ class RedisBroker:
 
     async def _raw(self, command: bytes, script: str) -> Any:
         """Send one packed EVALSHA; load the script and resend once on NOSCRIPT (a
-        refused call did not run, so nothing runs twice)."""
-        pool = self.client.connection_pool
-        conn = await pool.get_connection()
+        refused call did not run, so nothing runs twice). Never retried otherwise: a
+        fan-out whose reply was lost may have run."""
         try:
-            for attempt in (1, 2):
-                await conn.send_packed_command(command)
-                try:
-                    return await conn.read_response()
-                except rex.NoScriptError:
-                    if attempt == 2:
-                        raise
-                    await self.client.script_load(SCRIPTS[script].source)
-        except BaseException:
-            await conn.disconnect()  # its reply stream may be mid-message
-            raise
-        finally:
-            await pool.release(conn)
+            return await self.pipe.call(command)
+        except rex.NoScriptError:
+            await self.pipe.call(pack(b"SCRIPT", b"LOAD", SCRIPTS[script].source), retry=True)
+            return await self.pipe.call(command)
+
+    async def _head_of(self, user: str) -> InboxHead:
+        k = self.keys  # head.lua only sets an epoch that is missing: safe to run twice
+        epoch, seq = await self.pipe.script(
+            SCRIPTS["head"], [k.meta(user), k.inbox(user)], [new_epoch()], retry=True)
+        return _head(text(epoch), int(seq))
 
     @engine_call
     async def head(self, user: str) -> InboxHead:
-        k = self.keys
-        epoch, seq = await SCRIPTS["head"](
-            self.client, [k.meta(user), k.inbox(user)], [new_epoch()])
-        return _head(text(epoch), int(seq))
+        return await self._head_of(user)
 
     @engine_call
     async def replay(self, user: str, since: str) -> Replay:
         k = self.keys
-        epoch, seq = await SCRIPTS["head"](
-            self.client, [k.meta(user), k.inbox(user)], [new_epoch()])
-        head = _head(text(epoch), int(seq))
+        head = await self._head_of(user)
         parsed = parse_event_id(since)
         if parsed is None or parsed[0] != head.epoch or parsed[1] > head.seq:
             return Replay(head=head, gap=True)
         after = parsed[1]
         if after == head.seq:
             return Replay(head=head)
-        entries = await self.client.xrange(k.inbox(user), f"({after}-0", "+")
-        frames = [fields[b"frame"] for _, fields in entries]
+        entries = await self.pipe.command(b"XRANGE", k.inbox(user), f"({after}-0", b"+",
+                                          retry=True)
+        frames = [_field(fields, b"frame") for _, fields in entries]
         first = int(entries[0][0].split(b"-")[0]) if entries else head.seq + 1
         # Frames appended after the head was read are left to live delivery (seq dedupe).
         frames = frames[: max(0, head.seq - first + 1)]
@@ -357,16 +360,22 @@ class RedisBroker:
 
     @engine_call
     async def signal(self, frame: bytes, users: Collection[str]) -> None:
-        pipe = self.client.pipeline(transaction=False)
-        for user in users:
-            pipe.publish(self.keys.live(user), frame)
-        await pipe.execute()
+        """Publish a live-only `frame` on each user's channel: one packed EVALSHA of
+        signal.lua (a redis-py pipeline of a PUBLISH per friend was a tenth of a Redis
+        node's CPU while 3,000 users connected, bench/RESULTS.md)."""
+        names = list(dict.fromkeys(users))
+        if not names:
+            return
+        await self._raw(b"".join((
+            b"*%d\r\n" % (len(names) + 4), self._signal_head, _bulk(b"%d" % len(names)),
+            *map(self._live_of, names), _bulk(frame),
+        )), "signal")
 
     async def _presence_script(self, user: str, flag: str) -> int:
-        k = self.keys
-        return int(await SCRIPTS["presence"](
-            self.client, [k.conns(user), k.nodes, k.node_users(self.node_id)],
-            [self.node_id, flag, user]))
+        k = self.keys  # sets or clears one field and member: safe to run twice
+        return int(await self.pipe.script(
+            SCRIPTS["presence"], [k.conns(user), k.nodes, k.node_users(self.node_id)],
+            [self.node_id, flag, user], retry=True))
 
     @engine_call
     async def connected(self, user: str) -> bool:
@@ -397,6 +406,14 @@ def new_epoch() -> str:
 
 def _bulk(raw: bytes) -> bytes:
     return b"$%d\r\n%s\r\n" % (len(raw), raw)
+
+
+def _field(flat: list[bytes], name: bytes) -> bytes:
+    """A field of a stream entry as hiredis returns it: [field, value, ...]."""
+    for i in range(0, len(flat) - 1, 2):
+        if flat[i] == name:
+            return flat[i + 1]
+    raise KeyError(name)
 
 
 def _head(epoch: str, seq: int) -> InboxHead:

@@ -59,6 +59,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from hub.channels.keys import Keys
+from hub.channels.redis_pipe import AutoPipeline
 from hub.channels.redis_support import Batch, engine_call, load_scripts
 from hub.channels.redis_support import text as as_text
 from hub.errors import EngineUnavailable
@@ -74,8 +75,8 @@ DELETE_RETRIES = 20  # comments arriving while `delete_mood` reads them
 
 
 class RedisStore(RedisSocial):
-    def __init__(self, client: Redis, keys: Keys) -> None:
-        super().__init__(client, keys)
+    def __init__(self, client: Redis, keys: Keys, pipe: AutoPipeline | None = None) -> None:
+        super().__init__(client, keys, pipe)
         self.probe: asyncio.Task[None] | None = None  # see `health`
 
     @engine_call
@@ -84,9 +85,11 @@ class RedisStore(RedisSocial):
         await load_scripts(self.client, list(SCRIPTS.values()))
 
     async def close(self) -> None:
-        """Closes nothing: the client is shared with the broker, which closes it."""
+        """Closes the pipe (a no-op once the broker that shares it closed it), not the
+        client: the client is shared with the broker, which closes it."""
         if self.probe is not None:
             self.probe.cancel()
+        await self.pipe.close()
 
     def health(self) -> dict[str, Any]:
         """The outcome of the last command. While that was a failure, asking also
@@ -119,14 +122,15 @@ class RedisStore(RedisSocial):
     @engine_call
     async def get_user(self, username: str) -> UserRecord | None:
         key = self._user_key(username)
-        return None if key is None else _user(await self.client.hgetall(key))
+        return None if key is None else _user(await self.pipe.command(b"HGETALL", key,
+                                                                      retry=True))
 
     @engine_call
     async def existing_users(self, usernames: Collection[str]) -> set[str]:
         names = list(dict.fromkeys(usernames))
         if not names:
             return set()
-        scores = await self.client.zmscore(self.keys.usernames, names)
+        scores = await self.pipe.command(b"ZMSCORE", self.keys.usernames, *names, retry=True)
         return {name for name, score in zip(names, scores, strict=True) if score is not None}
 
     @engine_call
@@ -135,7 +139,7 @@ class RedisStore(RedisSocial):
         if not keys:
             return {}
         found = {}
-        for values in await SCRIPTS["hmgets"](self.client, keys, USER_FIELDS):
+        for values in await self.pipe.script(SCRIPTS["hmgets"], keys, USER_FIELDS, retry=True):
             if values[0] is not None:
                 record = _user(dict(zip(USER_FIELDS, values, strict=True)))
                 assert record is not None
@@ -148,7 +152,7 @@ class RedisStore(RedisSocial):
         if key is None:
             return None
         args = [x for pair in fields.items() for x in pair]
-        return _user(await SCRIPTS["update_user"](self.client, [key], args))
+        return _user(await self.pipe.script(SCRIPTS["update_user"], [key], args))
 
     @engine_call
     async def search_users(self, prefix: str, limit: int) -> list[str]:
@@ -171,8 +175,8 @@ class RedisStore(RedisSocial):
 
     @engine_call
     async def session_user(self, token_hash: str, now_ms: int) -> str | None:
-        user, expires = await self.client.hmget(self.keys.session(token_hash),
-                                                ["user", "expires"])
+        user, expires = await self.pipe.command(b"HMGET", self.keys.session(token_hash),
+                                                b"user", b"expires", retry=True)
         if user is None or expires is None or int(expires) <= now_ms:
             return None
         return as_text(user)
@@ -194,7 +198,7 @@ class RedisStore(RedisSocial):
         self, author: str, text: str, visibility: Visibility, tag: str, ts: int
     ) -> Mood:
         k = self.keys
-        mid = str(await self.client.hincrby(k.ids, "mood", 1))
+        mid = str(await self.pipe.command(b"HINCRBY", k.ids, b"mood", b"1"))
         pipe = self.client.pipeline(transaction=True)
         pipe.hset(k.mood(mid), mapping={"author": author, "text": text,
                                         "visibility": visibility, "tag": tag, "ts": ts})
@@ -205,7 +209,8 @@ class RedisStore(RedisSocial):
     @engine_call
     async def get_mood(self, mood_id: str) -> Mood | None:
         mid = _id(mood_id)
-        return _mood(mid, await self.client.hmget(self.keys.mood(mid), MOOD_FIELDS))
+        return _mood(mid, await self.pipe.command(b"HMGET", self.keys.mood(mid), *MOOD_FIELDS,
+                                                  retry=True))
 
     @engine_call
     async def delete_mood(self, mood_id: str) -> bool:
@@ -221,7 +226,7 @@ class RedisStore(RedisSocial):
             keys = [k.mood(mid), k.comments(mid), k.likes(mid),
                     k.moods(as_text(author), cast(Visibility, as_text(visibility))),
                     *map(k.comment, names)]
-            done = int(await SCRIPTS["delete_mood"](self.client, keys, [mid, *names]))
+            done = int(await self.pipe.script(SCRIPTS["delete_mood"], keys, [mid, *names]))
             if done >= 0:
                 return done == 1
         raise RuntimeError(f"mood {mid} kept gaining comments while being deleted")
@@ -237,7 +242,8 @@ class RedisStore(RedisSocial):
         k = self.keys
         sets = [k.moods(author, visibility) for author, visibility in pairs]
         for _ in range(TIMELINE_RETRIES):
-            newest = [str(i) for i in await SCRIPTS["timeline"](self.client, sets, [top, limit])]
+            newest = [str(i) for i in await self.pipe.script(
+                SCRIPTS["timeline"], sets, [top, limit], retry=True)]
             if not newest:
                 return []
             moods = await self._moods(newest)
@@ -246,7 +252,8 @@ class RedisStore(RedisSocial):
         return [m for m in moods if m is not None]
 
     async def _moods(self, ids: list[str]) -> list[Mood | None]:
-        replies = await SCRIPTS["hmgets"](self.client, [*map(self.keys.mood, ids)], MOOD_FIELDS)
+        replies = await self.pipe.script(SCRIPTS["hmgets"], [*map(self.keys.mood, ids)],
+                                         MOOD_FIELDS, retry=True)
         return [_mood(mid, reply) for mid, reply in zip(ids, replies, strict=True)]
 
     # comments
@@ -255,18 +262,19 @@ class RedisStore(RedisSocial):
         self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int
     ) -> Comment:
         mid, k = _id(mood_id), self.keys
-        cid = str(await self.client.hincrby(k.ids, "comment", 1))
+        cid = str(await self.pipe.command(b"HINCRBY", k.ids, b"comment", b"1"))
         fields = ["mood_id", mid, "author", author, "text", text,
                   "reply_to", "" if reply_to is None else _id(reply_to), "ts", ts]
-        await SCRIPTS["add_comment"](
-            self.client, [k.mood(mid), k.comments(mid), k.comment(cid)], [cid, *fields])
+        await self.pipe.script(SCRIPTS["add_comment"],
+                               [k.mood(mid), k.comments(mid), k.comment(cid)], [cid, *fields])
         return Comment(id=cid, mood_id=mood_id, author=author, text=text, reply_to=reply_to,
                        ts=ts)
 
     @engine_call
     async def get_comment(self, comment_id: str) -> Comment | None:
         cid = _id(comment_id)
-        return _comment(cid, await self.client.hmget(self.keys.comment(cid), COMMENT_FIELDS))
+        return _comment(cid, await self.pipe.command(
+            b"HMGET", self.keys.comment(cid), *COMMENT_FIELDS, retry=True))
 
     @engine_call
     async def comments(
@@ -277,14 +285,15 @@ class RedisStore(RedisSocial):
         if not ids or per_mood <= 0:
             return result
         k = self.keys
-        replies = await SCRIPTS["comments"](self.client, [*map(k.comments, ids)], [per_mood])
+        replies = await self.pipe.script(SCRIPTS["comments"], [*map(k.comments, ids)], [per_mood],
+                                         retry=True)
         recent = {mid: [as_text(c) for c in reversed(replies[2 * i + 1])]
                   for i, mid in enumerate(ids)}
         wanted = [cid for cids in recent.values() for cid in cids]
         if not wanted:
             return result
-        hashes = await SCRIPTS["hmgets"](self.client, [*map(k.comment, wanted)],
-                                         COMMENT_FIELDS)
+        hashes = await self.pipe.script(SCRIPTS["hmgets"], [*map(k.comment, wanted)],
+                                        COMMENT_FIELDS, retry=True)
         found = dict(zip(wanted, hashes, strict=True))
         for i, mid in enumerate(ids):
             total = int(replies[2 * i])
@@ -298,14 +307,14 @@ class RedisStore(RedisSocial):
     @engine_call
     async def like(self, mood_id: str, user: str) -> tuple[bool, int]:
         mid = _id(mood_id)
-        added, count = await SCRIPTS["like"](
-            self.client, [self.keys.mood(mid), self.keys.likes(mid)], [user])
+        added, count = await self.pipe.script(
+            SCRIPTS["like"], [self.keys.mood(mid), self.keys.likes(mid)], [user])
         return int(added) == 1, int(count)
 
     @engine_call
     async def unlike(self, mood_id: str, user: str) -> tuple[bool, int]:
-        removed, count = await SCRIPTS["unlike"](
-            self.client, [self.keys.likes(_id(mood_id))], [user])
+        removed, count = await self.pipe.script(
+            SCRIPTS["unlike"], [self.keys.likes(_id(mood_id))], [user])
         return int(removed) == 1, int(count)
 
     @engine_call
@@ -313,7 +322,8 @@ class RedisStore(RedisSocial):
         ids = list(dict.fromkeys(_id(m) for m in mood_ids))
         if not ids:
             return {}
-        replies = await SCRIPTS["likes"](self.client, [*map(self.keys.likes, ids)], [viewer])
+        replies = await self.pipe.script(SCRIPTS["likes"], [*map(self.keys.likes, ids)], [viewer],
+                                        retry=True)
         return {mid: (int(replies[2 * i]), bool(replies[2 * i + 1]))
                 for i, mid in enumerate(ids)}
 

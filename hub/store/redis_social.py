@@ -15,6 +15,7 @@ import orjson
 from redis.asyncio import Redis
 
 from hub.channels.keys import Keys
+from hub.channels.redis_pipe import AutoPipeline, pipe_for
 from hub.channels.redis_support import Link, LuaScript, engine_call
 from hub.channels.redis_support import text as as_text
 from hub.clock import DAY_MS
@@ -25,15 +26,19 @@ POINTS_DAY_TTL = 2 * 86_400  # seconds a day's points hash outlives its last gra
 
 
 class RedisSocial:
-    def __init__(self, client: Redis, keys: Keys) -> None:
+    def __init__(self, client: Redis, keys: Keys, pipe: AutoPipeline | None = None) -> None:
         self.client = client
         self.keys = keys
         self.link = Link()
+        # reads and scripts on the op path share one auto-pipelined connection;
+        # transactions and the rest use the client's pool
+        self.pipe = pipe or pipe_for(client)
 
     # friends
     @engine_call
     async def friends(self, user: str) -> set[str]:
-        return {as_text(m) for m in await self.client.smembers(self.keys.friends(user))}
+        return {as_text(m) for m in await self.pipe.command(
+            b"SMEMBERS", self.keys.friends(user), retry=True)}
 
     @engine_call
     async def add_request(self, frm: str, to: str) -> bool:
@@ -86,13 +91,13 @@ class RedisSocial:
 
     # gifts, guestbook, visits: JSON records in sorted sets scored by their id
     async def _next_id(self, counter: str) -> str:
-        return str(await self.client.hincrby(self.keys.ids, counter, 1))
+        return str(await self.pipe.command(b"HINCRBY", self.keys.ids, counter, b"1"))
 
     async def _newest(self, key: str, limit: int) -> list[Any]:
         if limit == 0:
             return []
-        return [orjson.loads(cast(bytes, m))
-                for m in await self.client.zrevrange(key, 0, _stop(limit))]
+        return [orjson.loads(cast(bytes, m)) for m in await self.pipe.command(
+            b"ZREVRANGE", key, b"0", str(_stop(limit)), retry=True)]
 
     @engine_call
     async def add_gift(
@@ -101,7 +106,7 @@ class RedisSocial:
         gid = await self._next_id("gift")
         record: Gift = {"id": gid, "from": frm, "to": to, "gift": gift, "name": name,
                         "animation": animation, "message": message, "ts": ts}
-        await self.client.zadd(self.keys.gifts(to), {orjson.dumps(record): int(gid)})
+        await self.pipe.command(b"ZADD", self.keys.gifts(to), gid, orjson.dumps(record))
         return record
 
     @engine_call
@@ -112,7 +117,7 @@ class RedisSocial:
     async def add_entry(self, owner: str, author: str, text: str, ts: int) -> Entry:
         eid = await self._next_id("entry")
         entry = Entry(id=eid, owner=owner, author=author, text=text, ts=ts)
-        await self.client.zadd(self.keys.guestbook(owner), {orjson.dumps(entry): int(eid)})
+        await self.pipe.command(b"ZADD", self.keys.guestbook(owner), eid, orjson.dumps(entry))
         return entry
 
     @engine_call
@@ -152,8 +157,8 @@ class RedisSocial:
         self, user: str, action: str, day: int, points: int, cap: int
     ) -> tuple[int, int]:
         k = self.keys
-        before, after = await SCRIPTS["add_points"](
-            self.client, [k.user(user), k.points_day(user, day)],
+        before, after = await self.pipe.script(
+            SCRIPTS["add_points"], [k.user(user), k.points_day(user, day)],
             [action, points, cap, POINTS_DAY_TTL])
         return int(before), int(after)
 

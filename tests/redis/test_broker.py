@@ -217,6 +217,44 @@ async def test_signal_reaches_subscribed_users_without_seq(make_broker: BrokerFa
     assert user == "ida" and seq_of(frame) is None
 
 
+async def test_signal_to_many_is_one_command_each_user_once(
+        make_broker: BrokerFactory, redis_server: RedisServer) -> None:
+    broker, sink = await make_broker()
+    users = [f"sig{i}" for i in range(300)]
+    for user in users:
+        await broker.subscribe(user)
+    await broker.signal(b'{"type":"presence","data":{}}', ["sig0"])  # script loaded
+    await sink.wait_for(1)
+    client = connect(redis_server.url)
+    try:
+        before = await client.info("commandstats")
+        await broker.signal(b'{"type":"presence","data":{"user":"x","online":true}}',
+                            [*users, *users[:10]])  # a name twice is still one frame
+        after = await client.info("commandstats")
+    finally:
+        await client.aclose()
+    frames = await sink.wait_for(301)
+    assert sorted(user for user, _ in frames[1:]) == sorted(users)
+    calls = {name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"]
+             for name in after if name != "cmdstat_info"}
+    assert {name: n for name, n in calls.items() if n} == {
+        "cmdstat_evalsha": 1, "cmdstat_publish": 300}
+
+
+async def test_signal_survives_a_flushed_script_cache(make_broker: BrokerFactory,
+                                                      redis_server: RedisServer) -> None:
+    broker, sink = await make_broker()
+    await broker.subscribe("kai")
+    client = connect(redis_server.url)
+    try:
+        await client.script_flush()  # as after a Redis restart: NOSCRIPT, load, resend
+    finally:
+        await client.aclose()
+    await broker.signal(b'{"type":"presence","data":{}}', ["kai"])
+    (user, frame), = await sink.wait_for(1)
+    assert user == "kai" and seq_of(frame) is None
+
+
 async def test_outage_answers_unavailable_then_live_feed_recovers(key_prefix: str) -> None:
     server = RedisServer()  # its own server: this test stops it
     server.start()
