@@ -43,7 +43,7 @@ from hub.web import guarded, json_response, read_json, server_key_refusal
 MAX_BODY = 8 * 1024 * 1024
 MAX_USERS = 10_000
 MAX_FRIENDSHIPS = 200_000
-CONCURRENCY = 64  # store calls in flight at once (a Redis store pipelines them)
+CONCURRENCY = 512  # store calls in flight at once (a Redis store pipelines them)
 
 T = TypeVar("T")
 

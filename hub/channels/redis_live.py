@@ -72,6 +72,11 @@ def pack(*args: bytes | str) -> bytes:
     return b"".join(out)
 
 
+def packed(*args: bytes | str | int) -> bytes:
+    """One command in RESP, ints as their decimal form."""
+    return pack(*(a if isinstance(a, bytes | str) else str(a) for a in args))
+
+
 class LiveConnection(asyncio.Protocol):
     def __init__(self, sink: MessageSink) -> None:
         self.sink = sink

@@ -32,7 +32,7 @@ import hiredis
 import redis.exceptions as rex
 from redis.asyncio import Redis
 
-from hub.channels.redis_live import Endpoint, pack
+from hub.channels.redis_live import Endpoint, pack, packed
 from hub.channels.redis_support import LuaScript
 
 log = logging.getLogger("hub.redis.pipe")
@@ -48,8 +48,11 @@ class _Protocol(asyncio.Protocol):
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
         self.transport: asyncio.Transport | None = None
-        self.waiting: collections.deque[tuple[asyncio.Future[Any], float]] = collections.deque()
+        # (future, deadline, replies it takes): a batch's future takes several
+        self.waiting: collections.deque[tuple[asyncio.Future[Any], float, int]] = (
+            collections.deque())
         self.lost = False
+        self._parts: list[Any] = []  # the replies so far of the batch at the head
         self._reader = hiredis.Reader(replyError=_reply_error)
         self._loop = asyncio.get_running_loop()
         self._timer: asyncio.TimerHandle | None = None
@@ -68,7 +71,14 @@ class _Protocol(asyncio.Protocol):
             while (reply := reader.gets()) is not False:
                 if not waiting:  # a reply nobody asked for: the stream is out of step
                     raise hiredis.ProtocolError("unexpected reply")
-                fut, _ = waiting.popleft()
+                fut, _, count = waiting[0]
+                if count != 1:
+                    parts = self._parts
+                    parts.append(reply)
+                    if len(parts) < count:
+                        continue
+                    self._parts, reply = [], parts
+                waiting.popleft()
                 if not fut.done():
                     fut.set_result(reply)
         except hiredis.ProtocolError as exc:
@@ -81,12 +91,14 @@ class _Protocol(asyncio.Protocol):
         transport = self.transport
         return not self.lost and transport is not None and not transport.is_closing()
 
-    def send(self, command: bytes) -> asyncio.Future[Any]:
+    def send(self, command: bytes, replies: int = 1) -> asyncio.Future[Any]:
+        """Write `command` (packed RESP, one command or `replies` of them back to back);
+        the future's result is its reply, or the list of `replies` replies."""
         transport = self.transport
         if not self.usable or transport is None:
             raise rex.ConnectionError("redis connection is closed")
         fut = self._loop.create_future()
-        self.waiting.append((fut, self._loop.time() + self.timeout))
+        self.waiting.append((fut, self._loop.time() + self.timeout, replies))
         transport.write(command)
         if self._timer is None:
             self._timer = self._loop.call_later(self.timeout, self._check_deadline)
@@ -112,13 +124,17 @@ class _Protocol(asyncio.Protocol):
 
     def _fail(self, exc: Exception) -> None:
         self.lost = True
+        self._parts = []
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         while self.waiting:
-            fut, _ = self.waiting.popleft()
+            fut, _, _ = self.waiting.popleft()
             if not fut.done():
                 fut.set_exception(exc)
+
+
+_MULTI, _EXEC = pack(b"MULTI"), pack(b"EXEC")
 
 
 class AutoPipeline:
@@ -150,8 +166,40 @@ class AutoPipeline:
         return reply
 
     async def command(self, *args: bytes | str | int, retry: bool = False) -> Any:
-        return await self.call(pack(*(a if isinstance(a, bytes | str) else str(a)
-                                      for a in args)), retry=retry)
+        return await self.call(packed(*args), retry=retry)
+
+    async def batch(self, commands: Sequence[bytes], *, retry: bool = False,
+                    raise_errors: bool = True) -> list[Any]:
+        """Several packed commands in one write, one round trip: their replies in
+        order. The first error reply is raised, or with `raise_errors=False` left in
+        its place as a `ResponseError`. `retry` as for `call`."""
+        if not commands:
+            return []
+        joined, count = b"".join(commands), len(commands)
+        try:
+            replies = await (await self._connection()).send(joined, count)
+        except rex.ConnectionError:
+            if not retry or self._closed:
+                raise
+            replies = await (await self._connection()).send(joined, count)
+        if count == 1:  # a future of one reply holds it bare
+            replies = [replies]
+        if raise_errors:
+            for reply in replies:
+                if isinstance(reply, rex.ResponseError):
+                    raise reply
+        return replies
+
+    async def transaction(self, commands: Sequence[bytes]) -> list[Any]:
+        """MULTI, the commands and EXEC in one write: atomic, and nothing else on this
+        connection can come between them, because the write is one. EXEC's replies;
+        raises the first error (a command refused when queued aborts them all)."""
+        replies = await self.batch([_MULTI, *commands, _EXEC])
+        results: list[Any] = replies[-1]
+        for result in results:
+            if isinstance(result, rex.ResponseError):
+                raise result
+        return results
 
     async def script(self, script: LuaScript, keys: Sequence[str], args: Sequence[Any],
                      *, retry: bool = False) -> Any:

@@ -16,14 +16,18 @@ import functools
 import hashlib
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import redis.exceptions as rex
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry  # redis.retry's would never retry a coroutine
 from redis.backoff import NoBackoff
 
+from hub.channels.redis_live import packed
 from hub.errors import EngineUnavailable
+
+if TYPE_CHECKING:
+    from hub.channels.redis_pipe import AutoPipeline
 
 # Errors meaning "Redis cannot serve us now" (as opposed to a bug in a command).
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
@@ -143,27 +147,22 @@ class Batch:
     def command(self, *args: Any) -> None:
         self._cmds.append(args)
 
-    async def run(self, client: Redis) -> list[Any]:
+    async def run(self, pipe: AutoPipeline) -> list[Any]:
         if not self._cmds:
             return []
-        results = await _send(client, self._cmds)
+        results = await pipe.batch([packed(*c) for c in self._cmds], raise_errors=False)
         missing = [i for i, r in enumerate(results) if isinstance(r, rex.NoScriptError)]
         if missing:
-            await load_scripts(client, list(self._scripts.values()))
-            again = await _send(client, [self._cmds[i] for i in missing])
+            await pipe.batch([packed(b"SCRIPT", b"LOAD", s.source)
+                              for s in self._scripts.values()], retry=True)
+            again = await pipe.batch([packed(*self._cmds[i]) for i in missing],
+                                    raise_errors=False)
             for i, result in zip(missing, again, strict=True):
                 results[i] = result
         for result in results:
             if isinstance(result, Exception):
                 raise result
         return results
-
-
-async def _send(client: Redis, cmds: Sequence[tuple[Any, ...]]) -> list[Any]:
-    pipe = client.pipeline(transaction=False)
-    for cmd in cmds:
-        pipe.execute_command(*cmd)
-    return list(await pipe.execute(raise_on_error=False))
 
 
 def connect(

@@ -10,7 +10,9 @@ a sorted set visitor → ts; daily points a hash per day that expires two days l
 sessions a hash with a TTL at their expiry. Ids are `HINCRBY` counters in one hash, so
 they are decimal strings that grow with creation.
 
-Atomicity, and round trips (RTT) per operation:
+Atomicity, and round trips (RTT) per operation — on the auto-pipelined connection
+(`channels.redis_pipe`), where a MULTI/EXEC is one write no other caller can split;
+only `search_users`, `visitors` and `delete_session` use redis-py's pool:
 
 * one Lua script: `create_user` (+ the index ZADD in the same pipeline), `update_user`,
   `like`, `unlike`, `add_points` — 1 RTT each;
@@ -59,6 +61,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from hub.channels.keys import Keys
+from hub.channels.redis_live import packed
 from hub.channels.redis_pipe import AutoPipeline
 from hub.channels.redis_support import Batch, engine_call, load_scripts
 from hub.channels.redis_support import text as as_text
@@ -116,7 +119,7 @@ class RedisStore(RedisSocial):
         batch = Batch()
         batch.script(SCRIPTS["create_user"], [self.keys.user(name)], fields)
         batch.command("ZADD", self.keys.usernames, 0, name)  # a no-op when taken
-        created, _ = await batch.run(self.client)
+        created, _ = await batch.run(self.pipe)
         return int(created) == 1
 
     @engine_call
@@ -168,10 +171,9 @@ class RedisStore(RedisSocial):
     @engine_call
     async def create_session(self, token_hash: str, username: str, expires_ms: int) -> None:
         key = self.keys.session(token_hash)
-        pipe = self.client.pipeline(transaction=True)
-        pipe.hset(key, mapping={"user": username, "expires": expires_ms})
-        pipe.pexpireat(key, expires_ms)
-        await pipe.execute()
+        await self.pipe.transaction([
+            packed(b"HSET", key, b"user", username, b"expires", expires_ms),
+            packed(b"PEXPIREAT", key, expires_ms)])
 
     @engine_call
     async def session_user(self, token_hash: str, now_ms: int) -> str | None:
@@ -199,11 +201,10 @@ class RedisStore(RedisSocial):
     ) -> Mood:
         k = self.keys
         mid = str(await self.pipe.command(b"HINCRBY", k.ids, b"mood", b"1"))
-        pipe = self.client.pipeline(transaction=True)
-        pipe.hset(k.mood(mid), mapping={"author": author, "text": text,
-                                        "visibility": visibility, "tag": tag, "ts": ts})
-        pipe.zadd(k.moods(author, visibility), {mid: int(mid)})
-        await pipe.execute()
+        await self.pipe.transaction([
+            packed(b"HSET", k.mood(mid), b"author", author, b"text", text,
+                   b"visibility", visibility, b"tag", tag, b"ts", ts),
+            packed(b"ZADD", k.moods(author, visibility), mid, mid)])
         return Mood(id=mid, author=author, text=text, visibility=visibility, tag=tag, ts=ts)
 
     @engine_call
@@ -216,10 +217,9 @@ class RedisStore(RedisSocial):
     async def delete_mood(self, mood_id: str) -> bool:
         mid, k = _id(mood_id), self.keys
         for _ in range(DELETE_RETRIES):
-            pipe = self.client.pipeline(transaction=False)
-            pipe.hmget(k.mood(mid), ["author", "visibility"])
-            pipe.zrange(k.comments(mid), 0, -1)
-            (author, visibility), cids = await pipe.execute()
+            (author, visibility), cids = await self.pipe.batch([
+                packed(b"HMGET", k.mood(mid), b"author", b"visibility"),
+                packed(b"ZRANGE", k.comments(mid), 0, -1)], retry=True)
             if author is None or visibility is None:
                 return False
             names = [as_text(c) for c in cids]

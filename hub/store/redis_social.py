@@ -15,6 +15,7 @@ import orjson
 from redis.asyncio import Redis
 
 from hub.channels.keys import Keys
+from hub.channels.redis_live import packed
 from hub.channels.redis_pipe import AutoPipeline, pipe_for
 from hub.channels.redis_support import Link, LuaScript, engine_call
 from hub.channels.redis_support import text as as_text
@@ -30,8 +31,8 @@ class RedisSocial:
         self.client = client
         self.keys = keys
         self.link = Link()
-        # reads and scripts on the op path share one auto-pipelined connection;
-        # transactions and the rest use the client's pool
+        # the op path's commands, scripts and transactions share one auto-pipelined
+        # connection; the rest (search, visitors, sessions' deletion) use the pool
         self.pipe = pipe or pipe_for(client)
 
     # friends
@@ -43,50 +44,39 @@ class RedisSocial:
     @engine_call
     async def add_request(self, frm: str, to: str) -> bool:
         k = self.keys
-        pipe = self.client.pipeline(transaction=True)
-        pipe.sadd(k.requests_out(frm), to)
-        pipe.sadd(k.requests_in(to), frm)
-        added, _ = await pipe.execute()
+        added, _ = await self.pipe.transaction([
+            packed(b"SADD", k.requests_out(frm), to), packed(b"SADD", k.requests_in(to), frm)])
         return int(added) == 1
 
     @engine_call
     async def remove_request(self, frm: str, to: str) -> bool:
         k = self.keys
-        pipe = self.client.pipeline(transaction=True)
-        pipe.srem(k.requests_out(frm), to)
-        pipe.srem(k.requests_in(to), frm)
-        removed, _ = await pipe.execute()
+        removed, _ = await self.pipe.transaction([
+            packed(b"SREM", k.requests_out(frm), to), packed(b"SREM", k.requests_in(to), frm)])
         return int(removed) == 1
 
     @engine_call
     async def requests(self, user: str) -> tuple[list[str], list[str]]:
         k = self.keys
-        pipe = self.client.pipeline(transaction=False)
-        pipe.smembers(k.requests_in(user))
-        pipe.smembers(k.requests_out(user))
-        incoming, outgoing = await pipe.execute()
+        incoming, outgoing = await self.pipe.batch([
+            packed(b"SMEMBERS", k.requests_in(user)), packed(b"SMEMBERS", k.requests_out(user))],
+            retry=True)
         return sorted(map(as_text, incoming)), sorted(map(as_text, outgoing))
 
     @engine_call
     async def add_friendship(self, a: str, b: str) -> bool:
         k = self.keys
-        pipe = self.client.pipeline(transaction=True)
-        pipe.srem(k.requests_out(a), b)
-        pipe.srem(k.requests_in(b), a)
-        pipe.srem(k.requests_out(b), a)
-        pipe.srem(k.requests_in(a), b)
-        pipe.sadd(k.friends(a), b)
-        pipe.sadd(k.friends(b), a)
-        results = await pipe.execute()
+        results = await self.pipe.transaction([
+            packed(b"SREM", k.requests_out(a), b), packed(b"SREM", k.requests_in(b), a),
+            packed(b"SREM", k.requests_out(b), a), packed(b"SREM", k.requests_in(a), b),
+            packed(b"SADD", k.friends(a), b), packed(b"SADD", k.friends(b), a)])
         return int(results[4]) + int(results[5]) > 0
 
     @engine_call
     async def remove_friendship(self, a: str, b: str) -> bool:
         k = self.keys
-        pipe = self.client.pipeline(transaction=True)
-        pipe.srem(k.friends(a), b)
-        pipe.srem(k.friends(b), a)
-        first, second = await pipe.execute()
+        first, second = await self.pipe.transaction([
+            packed(b"SREM", k.friends(a), b), packed(b"SREM", k.friends(b), a)])
         return int(first) + int(second) > 0
 
     # gifts, guestbook, visits: JSON records in sorted sets scored by their id
@@ -127,11 +117,9 @@ class RedisSocial:
     @engine_call
     async def add_visit(self, owner: str, visitor: str, ts: int) -> bool:
         key = self.keys.visitors(owner)
-        pipe = self.client.pipeline(transaction=True)
-        pipe.zscore(key, visitor)
-        pipe.zadd(key, {visitor: ts})
-        previous, _ = await pipe.execute()
-        return previous is None or int(previous) // DAY_MS != ts // DAY_MS
+        previous, _ = await self.pipe.transaction([
+            packed(b"ZSCORE", key, visitor), packed(b"ZADD", key, ts, visitor)])
+        return previous is None or int(float(previous)) // DAY_MS != ts // DAY_MS
 
     @engine_call
     async def visitors(self, owner: str, limit: int) -> list[Visit]:

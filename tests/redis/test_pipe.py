@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis.exceptions as rex
 
-from hub.channels.redis_live import Endpoint
+from hub.channels.redis_live import Endpoint, packed
 from hub.channels.redis_pipe import AutoPipeline, pipe_for
 from hub.channels.redis_support import LuaScript, connect
 from tests.redis_server import RedisServer
@@ -51,6 +51,61 @@ async def test_an_error_reply_raises_and_the_connection_goes_on(pipe: AutoPipeli
     with pytest.raises(rex.ResponseError, match="WRONGTYPE"):
         await pipe.command(b"HGETALL", f"{key_prefix}:s")
     assert await pipe.command(b"GET", f"{key_prefix}:s") == b"text"
+
+
+async def test_batches_and_single_calls_interleave_in_step(pipe: AutoPipeline,
+                                                           key_prefix: str) -> None:
+    def batch(i: int) -> Awaitable[list[object]]:
+        key = f"{key_prefix}:b{i}"
+        return pipe.batch([packed(b"SET", key, i), packed(b"GET", key),
+                           packed(b"STRLEN", key)])
+
+    calls = [batch(i) if i % 2 else pipe.command(b"ECHO", str(i)) for i in range(200)]
+    replies = await asyncio.gather(*calls)
+    for i, reply in enumerate(replies):
+        assert reply == ([b"OK", str(i).encode(), len(str(i))] if i % 2 else str(i).encode())
+    assert await pipe.batch([packed(b"PING")]) == [b"PONG"]  # one command: still a list
+    assert await pipe.batch([]) == []
+
+
+async def test_a_batch_raises_its_first_error_or_returns_it_in_place(
+        pipe: AutoPipeline, key_prefix: str) -> None:
+    key = f"{key_prefix}:s"
+    commands = [packed(b"SET", key, b"text"), packed(b"HGETALL", key), packed(b"GET", key)]
+    with pytest.raises(rex.ResponseError, match="WRONGTYPE"):
+        await pipe.batch(commands)
+    ok, error, value = await pipe.batch(commands, raise_errors=False)
+    assert (ok, value) == (b"OK", b"text")
+    assert isinstance(error, rex.ResponseError)
+    assert await pipe.command(b"GET", key) == b"text"  # the stream is still in step
+
+
+async def test_a_transaction_returns_exec_replies_and_nothing_comes_between(
+        pipe: AutoPipeline, key_prefix: str) -> None:
+    key = f"{key_prefix}:n"
+    # Concurrent INCRs are written between the transactions, never inside one: each
+    # transaction sees its own two INCRs as consecutive values.
+    results = await asyncio.gather(*(
+        pipe.transaction([packed(b"INCR", key), packed(b"INCR", key)]) if i % 3 == 0
+        else pipe.command(b"INCR", key) for i in range(300)))
+    for i, result in enumerate(results):
+        if i % 3 == 0:
+            first, second = result
+            assert second == first + 1
+    assert int(await pipe.command(b"GET", key)) == 100 * 2 + 200
+
+
+async def test_a_refused_transaction_runs_nothing_and_the_pipe_goes_on(
+        pipe: AutoPipeline, key_prefix: str) -> None:
+    key = f"{key_prefix}:t"
+    with pytest.raises(rex.ResponseError, match="wrong number of arguments"):
+        await pipe.transaction([packed(b"SET", key, b"1"), packed(b"GET")])  # bad arity
+    assert await pipe.command(b"EXISTS", key) == 0
+    await pipe.command(b"SET", key, b"text")
+    with pytest.raises(rex.ResponseError, match="WRONGTYPE"):  # fails as it runs
+        await pipe.transaction([packed(b"HGETALL", key), packed(b"APPEND", key, b"!")])
+    assert await pipe.command(b"GET", key) == b"text!"  # Redis does not roll back
+    assert await pipe.transaction([packed(b"GET", key)]) == [b"text!"]
 
 
 async def test_the_url_database_is_selected(redis_server: RedisServer,
@@ -157,6 +212,25 @@ async def test_a_lost_connection_fails_its_waiters_and_a_retry_reconnects(fake_r
     pipe = AutoPipeline(await fake_redis(handler), timeout=5)
     try:
         assert await pipe.command(b"PING", retry=True) == b"PONG"
+    finally:
+        await pipe.close()
+
+
+async def test_a_connection_lost_mid_batch_fails_the_batch_and_the_next_call_works(
+        fake_redis: Callable[[Handler], Awaitable[Endpoint]]) -> None:
+    async def handler(n: int, reader: asyncio.StreamReader,
+                      writer: asyncio.StreamWriter) -> None:
+        while await reader.read(1024):
+            writer.write(b"+PONG\r\n")  # one of the batch's three replies, then gone
+            if n == 1:
+                await writer.drain()
+                return
+
+    pipe = AutoPipeline(await fake_redis(handler), timeout=5)
+    try:
+        with pytest.raises(rex.ConnectionError):
+            await pipe.batch([packed(b"PING")] * 3)
+        assert await pipe.command(b"PING") == b"PONG"
     finally:
         await pipe.close()
 
