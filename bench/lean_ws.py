@@ -22,6 +22,7 @@ import base64
 import os
 import time
 from collections.abc import Sequence
+from typing import cast
 
 from hub.loadtest.wsclient import mask_frame
 
@@ -94,7 +95,7 @@ class LeanWS(asyncio.Protocol):
 
     # ---------------------------------------------------------------- asyncio
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass of it
         self.transport = transport
         key = base64.b64encode(os.urandom(16)).decode()
         transport.write((

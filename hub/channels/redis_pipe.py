@@ -26,7 +26,7 @@ import asyncio
 import collections
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import hiredis
 import redis.exceptions as rex
@@ -58,7 +58,7 @@ class _Protocol(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass of it
         self.transport = transport
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -22,7 +22,7 @@ import os
 import ssl
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 import orjson
@@ -111,7 +111,7 @@ class LeanClient(asyncio.Protocol):
                 raise
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass of it
         self.transport = transport
         query = {k: v for k, v in (("token", self.token), ("since", self.last_id)) if v}
         target = self.path + ("?" + urlencode(query) if query else "")
