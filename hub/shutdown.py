@@ -23,6 +23,8 @@ import faulthandler
 import io
 import logging
 import sys
+from collections.abc import Collection
+from typing import Any
 
 log = logging.getLogger("hub.shutdown")
 
@@ -59,3 +61,29 @@ def report_tasks(deadline: float) -> None:
         task.print_stack(limit=12, file=out)
     log.error("shutdown has not finished; forcing an exit at %g s. %d task(s) still "
               "running:\n%s", deadline, len(tasks), out.getvalue())
+
+
+async def cancel_and_wait(tasks: Collection[asyncio.Task[Any]], what: str, *,
+                          tries: int = 10, wait: float = 0.5) -> None:
+    """Cancel `tasks` and wait until they end; bounded, for a cancellation that is lost.
+
+    On Python 3.11 a cancel can be swallowed: `asyncio.wait_for` returns the result
+    when the inner call finishes as the cancel arrives, and a library may answer a
+    cancelled read with its own timeout error, which a retry loop then survives. A
+    plain `await task` after `task.cancel()` then waits forever. Here the cancel is
+    repeated every `wait` seconds, up to `tries` times; what still runs is logged and
+    left (the shutdown deadline still bounds the process). A task's own exception is
+    not raised: the caller is stopping it."""
+    pending = {t for t in tasks if not t.done()}
+    for _ in range(tries):
+        if not pending:
+            break
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=wait)
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.debug("%s: task %s ended with %r", what, task.get_name(), task.exception())
+    if pending:
+        log.error("%s: %d task(s) still running after %d cancellations: %s", what,
+                  len(pending), tries, ", ".join(t.get_name() for t in pending))

@@ -14,7 +14,6 @@ never blocks the entries behind it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -28,6 +27,7 @@ from hub.errors import EngineUnavailable, ErrorCode, OpError
 from hub.node import Node
 from hub.producers import Publication, parse_publication, recipients
 from hub.protocol import encode_event_body
+from hub.shutdown import cancel_and_wait
 
 log = logging.getLogger("hub.ingress")
 
@@ -46,15 +46,17 @@ class IngressConsumer:
         self.handled = 0
         self.dead = 0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="redis-ingress")
 
     async def stop(self) -> None:
+        """Stop the consumer. A cancellation that a library turns into a timeout error
+        would send the loop round again: `_stopping` ends it there."""
+        self._stopping = True
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait([self._task], "ingress")
 
     async def _ensure_group(self) -> None:
         try:  # from the stream's start: entries written before any node ran count too
@@ -69,10 +71,10 @@ class IngressConsumer:
         claim_cursor = "0-0"
         loop = asyncio.get_running_loop()
         next_claim = 0.0
-        while True:
+        while not self._stopping:
             try:
                 await self._ensure_group()
-                while True:
+                while not self._stopping:
                     if loop.time() >= next_claim:
                         claim_cursor = await self._claim(claim_cursor)
                         next_claim = loop.time() + self.claim_idle_ms / 2000

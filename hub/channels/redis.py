@@ -40,6 +40,7 @@ from hub.channels.redis_support import (
 )
 from hub.errors import EngineUnavailable
 from hub.protocol import make_event_id, parse_event_id, seq_of
+from hub.shutdown import cancel_and_wait
 
 log = logging.getLogger("hub.redis.broker")
 
@@ -104,11 +105,7 @@ class RedisBroker:
 
     async def close(self) -> None:
         self._closing = True
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._tasks, "redis broker")
         await close_quietly(self._live)
         with contextlib.suppress(*_QUIET):
             await self.client.zrem(self.keys.nodes, self.node_id)
@@ -305,7 +302,7 @@ class RedisBroker:
         """Wait until Redis answers data commands (a restarted Redis subscribes clients
         while it is still loading its data), so catching up does not fail at once."""
         delay = 0.05
-        while True:
+        while not self._closing:
             try:
                 await self.client.exists(self.keys.nodes)
                 await self._beat()
@@ -317,7 +314,7 @@ class RedisBroker:
 
     # presence
     async def _heartbeat(self) -> None:
-        while True:
+        while not self._closing:  # not only the cancel: it can be lost (cancel_and_wait)
             await asyncio.sleep(BEAT_EVERY)
             try:
                 await self._beat()
