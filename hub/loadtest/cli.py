@@ -28,6 +28,7 @@ from hub.loadtest.coordinator import Coordinator, Plan, RunAborted
 from hub.loadtest.probe import ProbeError, ServerStats, check_hub, raise_nofile, source_addresses
 from hub.loadtest.progress import StatusLine
 from hub.loadtest.seed import SeedError, seed
+from hub.loadtest.worker import resolve_loop, uvloop_available
 
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?"
                        r"(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?")
@@ -123,6 +124,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--connect-concurrency", type=int, default=200,
                    help="handshakes in flight per process (default 200)")
     p.add_argument("--op-timeout", type=duration, default=10.0, help="op reply timeout (10s)")
+    p.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
+                   help="client processes' event loop (default auto: uvloop if installed)")
     p.add_argument("--quiet", action="store_true", help="no live progress")
     return p  # type: ignore[no-any-return]
 
@@ -135,6 +138,8 @@ def _fail(message: str, code: int = 2) -> int:
 def _check_args(args: argparse.Namespace) -> str | None:
     if args.users < 2:
         return "--users must be at least 2"
+    if args.loop == "uvloop" and not uvloop_available():
+        return "--loop uvloop: uvloop is not installed (pip install uvloop)"
     if args.tabs < 1 or args.processes < 1:
         return "--tabs-per-user and --processes must be at least 1"
     if args.duration <= 0 or args.post_rate < 0 or args.friends < 0:
@@ -204,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
     plan = Plan(url=args.url, duration=args.duration, rate=args.post_rate, tabs=args.tabs,
                 processes=args.processes, mix=args.mix, drain=args.drain, seed=args.seed,
                 source_addrs=addrs, connect_concurrency=args.connect_concurrency,
-                op_timeout=args.op_timeout, urls=args.urls)
+                op_timeout=args.op_timeout, urls=args.urls, loop=resolve_loop(args.loop))
     coord = Coordinator(plan, g, tokens, server, status, deadline)
     load_before, cpu_before = os.getloadavg(), _children_cpu()
     try:
@@ -220,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
     events = accounting.join(g, sent, coord.finals)
     config = {"users": args.users, "friends": args.friends, "tabs_per_user": args.tabs,
               "duration_s": args.duration, "post_rate": args.post_rate,
-              "processes": args.processes,
+              "processes": args.processes, "loop": resolve_loop(args.loop),
               "mix": dict(zip(("mood", "comment", "gift"), args.mix, strict=True)),
               "drain_s": args.drain, "ceiling_s": args.ceiling, "seed": args.seed,
               "prefix": args.prefix, "source_addrs": addrs, "urls": args.urls,

@@ -59,6 +59,7 @@ class Plan:
     connect_concurrency: int
     op_timeout: float
     urls: list[str] = field(default_factory=list)  # user u → urls[u % len]; [] = [url]
+    loop: str = "asyncio"  # the client processes' event loop: "uvloop" or "asyncio"
 
 
 class Coordinator:
@@ -99,7 +100,7 @@ class Coordinator:
                 rate=plan.rate / plan.processes, mix=plan.mix, duration=plan.duration,
                 drain=plan.drain, source_addrs=plan.source_addrs,
                 connect_concurrency=plan.connect_concurrency, op_timeout=plan.op_timeout,
-                seed=plan.seed, nofile_need=need, urls=plan.urls)
+                seed=plan.seed, nofile_need=need, urls=plan.urls, loop=plan.loop)
             reader, writer = ctx.Pipe(duplex=False)
             proc = ctx.Process(target=main, args=(cfg, self.up, reader), daemon=True,
                                name=f"kongjian-loadtest-{i}")

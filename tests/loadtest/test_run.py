@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from hub.loadtest import cli
+from hub.loadtest.worker import resolve_loop
 from hub.session import Session
 from tests.loadtest.conftest import SERVER_KEY, free_port
 
@@ -58,6 +59,7 @@ async def test_clean_run_accounts_for_every_delivery(hub: Any, tmp_path: Path) -
         <= latency["max"]
     assert report["graph"]["users"] == 150 and report["graph"]["degree"]["max"] > 8
     assert report["config"]["source_addrs"] == ["127.0.0.2"]
+    assert report["config"]["loop"] == resolve_loop("auto")
     assert report["timeline"] and report["histogram"] and report["ok"] is True
     assert report["server"]["rss_peak_mb"] > 0  # the in-process hub is this (local) process
     # the hub's own op times cover exactly the run: its counts match the ops sent
@@ -149,12 +151,13 @@ async def test_without_a_server_key_it_seeds_through_register(
         hub: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = parse("--url", hub.url, "--users", "12", "--friends", "3", "--duration", "1s",
                  "--post-rate", "20", "--processes", "1", "--quiet", "--ceiling", "45s",
-                 "--report", str(tmp_path / "r.json"))
+                 "--loop", "asyncio", "--report", str(tmp_path / "r.json"))
     args.server_key = None  # KJ_SERVER_KEY may be set in the environment
     code = await asyncio.to_thread(cli.run, args)
     report = json.loads((tmp_path / "r.json").read_text())
     assert code == 0, report["problems"]
     assert report["seed"]["method"] == "register"
+    assert report["config"]["loop"] == "asyncio"
     assert report["events"]["delivered"] == report["events"]["expected"] > 0
     assert "warning: no --server-key" in capsys.readouterr().err
 
