@@ -148,6 +148,9 @@ def serve(settings: Settings) -> int:
     server = DrainingServer(config)
     logging.getLogger("uvicorn.error").addFilter(RedactTokens())
     try:
+        # The stdlib loop on purpose, though uvloop is installed (for the load tester):
+        # server.run() would let uvicorn pick uvloop, which bench/RESULTS.md found worth
+        # no more than noise in the hub (2026-12-03).
         asyncio.run(server.serve())
     except CorruptData as exc:
         print(f"kongjian: {exc}", file=sys.stderr)
