@@ -132,12 +132,22 @@ class Worker:
         # uvloop's add_reader makes the pipe non-blocking, and then recv() of a message
         # larger than the pipe buffer (`expect` at 10k users) raises BlockingIOError midway.
         os.set_blocking(self.down.fileno(), True)
-        with contextlib.suppress(EOFError, OSError):
+        try:
             while self.down.poll():
                 message = self.down.recv()
-                if message[0] == "stop" and self.main_task is not None:
-                    self.main_task.cancel()  # stop now, whatever phase we are in
+                if message[0] == "stop":
+                    self._stop_now()
                 self.inbox.put_nowait(message)
+        except (EOFError, OSError):
+            # The coordinator is gone (a closed pipe stays readable, so leaving the reader
+            # registered would spin this callback): nobody is left to report to.
+            asyncio.get_running_loop().remove_reader(self.down.fileno())
+            self._stop_now()
+            self.inbox.put_nowait(("stop",))
+
+    def _stop_now(self) -> None:
+        if self.main_task is not None:
+            self.main_task.cancel()  # stop now, whatever phase we are in
 
     async def expect_message(self, kind: str) -> tuple[Any, ...]:
         while True:

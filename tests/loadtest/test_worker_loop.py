@@ -75,3 +75,36 @@ def test_loop_uvloop_without_uvloop_exits_2(monkeypatch: pytest.MonkeyPatch,
     assert "uvloop is not installed" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         parse("--loop", "trio")
+
+
+async def run_with_coordinator_gone() -> int:
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    w = Worker(config(), up=None, down=reader)  # type: ignore[arg-type]
+    calls = 0
+
+    def on_down() -> None:
+        nonlocal calls
+        calls += 1
+        w._on_down()
+
+    waiting = asyncio.ensure_future(w.expect_message("go"))  # as a worker awaits its go
+    loop = asyncio.get_running_loop()
+    loop.add_reader(reader.fileno(), on_down)
+    writer.close()  # the coordinator dies: its end of the pipe closes
+    try:
+        with pytest.raises(worker.Stopped):
+            await asyncio.wait_for(waiting, 10)
+        for _ in range(20):  # loop turns in which a still-registered reader would fire
+            await asyncio.sleep(0)
+        return calls
+    finally:
+        loop.remove_reader(reader.fileno())
+        reader.close()
+
+
+@pytest.mark.parametrize(("name", "run"), runners(), ids=[n for n, _ in runners()])
+def test_a_closed_coordinator_pipe_stops_the_worker(
+        name: str, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
+    # Before, EOFError was swallowed and the reader stayed registered on a pipe that is
+    # readable forever: the callback spun and the worker waited out the hard ceiling.
+    assert run(run_with_coordinator_gone()) == 1
