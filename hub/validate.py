@@ -63,7 +63,9 @@ def identifier(data: dict[str, Any], key: str, optional: bool = False) -> str | 
     if (not isinstance(value, str) or not value.isascii() or not value.isdigit()
             or len(value) > 19 or int(value) > MAX_ID):
         raise bad_request(f"'{key}' must be an id string")
-    return value
+    # Canonical form: "0001" names mood 1, and replies and events must say "1", or a
+    # client matching ids would never find the mood a `mood.deleted` is about.
+    return str(int(value))
 
 
 def limit(data: dict[str, Any], key: str = "limit", default: int = 20, maximum: int = 100) -> int:

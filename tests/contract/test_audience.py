@@ -88,6 +88,24 @@ async def test_comment_like_and_delete_follow_the_mood_audience(users: Users) ->
     await c.expect_no_event(within=0.3)
 
 
+async def test_a_padded_mood_id_is_answered_and_announced_in_canonical_form(
+        users: Users) -> None:
+    """"0001" names mood 1: events must say "1", or clients matching ids miss them."""
+    a, b, _ = await _trio(users)
+    mood = (await a.call("mood.post", {"text": "m"}))["mood"]
+    await b.next_event("mood")
+    padded = mood["id"].zfill(6)
+    comment = (await b.call("comment.post", {"mood_id": padded, "text": "好"}))["comment"]
+    assert comment["mood_id"] == mood["id"]
+    reply = await b.call("comment.post", {"mood_id": padded, "text": "re",
+                                          "reply_to": comment["id"].zfill(6)})
+    assert reply["comment"]["reply_to"] == comment["id"]
+    await b.call("like", {"mood_id": padded})
+    assert (await b.next_event("like")).data["mood_id"] == mood["id"]
+    await a.call("mood.delete", {"mood_id": padded})
+    assert (await b.next_event("mood.deleted")).data == {"mood_id": mood["id"]}
+
+
 async def test_gift_reaches_recipient_and_sender(users: Users) -> None:
     a, b, c = await _trio(users)
     gift = (await a.call("gift.send", {"to": c.name, "gift": "rose", "message": "给你"}))["gift"]

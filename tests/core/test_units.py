@@ -166,6 +166,7 @@ def test_validate_choice_identifier_limit() -> None:
     assert _code(validate.choice, {}, "v", {"a"}) == "bad_request"
     assert validate.identifier({"id": "42"}, "id") == "42"
     assert validate.identifier({"id": 42}, "id") == "42"
+    assert validate.identifier({"id": "0042"}, "id") == "42"  # canonical, as events say it
     assert validate.identifier({}, "id", optional=True) is None
     assert validate.identifier({"id": str(2**63 - 1)}, "id") == str(2**63 - 1)
     for bad in ("4a", "", "-1", True, 1.0, "1" * 21, None, [1], "²", "１２", " 1", str(2**63),
