@@ -28,7 +28,7 @@ def build(settings: Settings) -> tuple[Store, Broker, str]:
         path.parent.mkdir(parents=True, exist_ok=True)
     store = SqliteStore.open(path)
     broker = MemoryBroker(settings.inbox_retention, journal=store.db if path else None,
-                          unregistered=store.unregistered)
+                          unregistered=store.unregistered, friends=store.friend_set)
     return store, broker, "memory"
 
 

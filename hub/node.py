@@ -75,12 +75,15 @@ class Node:
         service.start()
         self.services.append(service)
 
-    async def publish(self, event: str, data: Any, audience: Collection[str]) -> None:
-        """Write `event` into every inbox of `audience` and deliver it live."""
+    async def publish(self, event: str, data: Any, audience: Collection[str], *,
+                      friends_of: str | None = None) -> None:
+        """Write `event` into every inbox of `audience` and deliver it live. With
+        `friends_of`, a friends-only event of that user's: whoever in `audience` is no
+        longer their friend when it is written is skipped (the audience was read before)."""
         if not audience:
             return
         body = encode_event_body(event, self.clock.now_ms(), data)
-        await self.broker.deliver(body, audience)
+        await self.broker.deliver(body, audience, friends_of=friends_of)
         self.metrics.events.inc()
         self.metrics.recipients.inc(len(audience))
 

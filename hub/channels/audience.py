@@ -18,6 +18,12 @@ def mood_audience(author: str, visibility: Visibility, friends: Iterable[str]) -
     return {author, *friends}
 
 
+def guarded(mood: Mood) -> str | None:
+    """Whose friendship a delivery about `mood` must still hold when written: the
+    author's, for a friends-only mood (an unfriend may land after the audience was read)."""
+    return mood["author"] if mood["visibility"] == "friends" else None
+
+
 def can_see_mood(viewer: str, mood: Mood, author_friends: Iterable[str]) -> bool:
     return viewer in mood_audience(mood["author"], mood["visibility"], author_friends) or (
         mood["visibility"] == "public"

@@ -28,6 +28,8 @@ FrameSink = Callable[[Sequence[LiveFrame]], None]
 ResyncHook = Callable[[], None]
 # Of the given usernames, those that are not registered users.
 Unregistered = Callable[[Sequence[str]], list[str]]
+# A user's friends as they are now, synchronously: the memory broker's `friends_of` check.
+FriendSet = Callable[[str], frozenset[str]]
 # Called with a user that went offline because the node holding them died (it never
 # said goodbye): the node announces it to the user's friends.
 OfflineHook = Callable[[str], None]
@@ -56,11 +58,14 @@ class Broker(Protocol):
     def health(self) -> dict[str, Any]: ...
 
     async def deliver(self, body: bytes, recipients: Collection[str], *,
-                      registered_only: bool = False) -> list[str]:
+                      registered_only: bool = False,
+                      friends_of: str | None = None) -> list[str]:
         """Append to each recipient's inbox and publish live. Durable on return.
         With `registered_only`, deliver nothing unless every recipient is a registered
         user, and return those who are not (in the delivery's one round trip on Redis);
-        returns [] otherwise."""
+        returns [] otherwise. With `friends_of` (a friends-only event of that user's),
+        skip every recipient other than that user who is not their friend at the moment
+        of the write: an audience read before an unfriend cannot outlive it."""
         ...
 
     async def head(self, user: str) -> InboxHead: ...

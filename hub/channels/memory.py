@@ -16,6 +16,7 @@ from typing import Any
 
 from hub.channels.base import (
     FrameSink,
+    FriendSet,
     InboxHead,
     OfflineHook,
     Replay,
@@ -67,10 +68,12 @@ class Inbox:
 
 class MemoryBroker:
     def __init__(self, retention: int = 1000, journal: sqlite3.Connection | None = None,
-                 unregistered: Unregistered | None = None) -> None:
+                 unregistered: Unregistered | None = None,
+                 friends: FriendSet | None = None) -> None:
         self.retention = retention
         self.journal = journal
         self.unregistered = unregistered  # the store's check, for `registered_only`
+        self.friends = friends  # the store's friend sets, for `friends_of`
         self._inboxes: dict[str, Inbox] = {}
         self._sink: FrameSink | None = None
         self._online: set[str] = set()
@@ -117,8 +120,17 @@ class MemoryBroker:
         return inbox
 
     async def deliver(self, body: bytes, recipients: Collection[str], *,
-                      registered_only: bool = False) -> list[str]:
+                      registered_only: bool = False,
+                      friends_of: str | None = None) -> list[str]:
         recipients = list(dict.fromkeys(recipients))  # one seq per user, even if named twice
+        if friends_of is not None:
+            # Read now, with no await before the write: no unfriend can land in between.
+            if self.friends is None:
+                raise RuntimeError("this broker was built without friend sets")
+            now = self.friends(friends_of)
+            recipients = [u for u in recipients if u == friends_of or u in now]
+            if not recipients:
+                return []
         if registered_only:
             unknown = self._unregistered(recipients)
             if unknown:

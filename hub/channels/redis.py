@@ -153,9 +153,13 @@ class RedisBroker:
 
     @engine_call
     async def deliver(self, body: bytes, recipients: Collection[str], *,
-                      registered_only: bool = False) -> list[str]:
+                      registered_only: bool = False,
+                      friends_of: str | None = None) -> list[str]:
         users = list(dict.fromkeys(recipients))
         if not users:
+            return []
+        if friends_of is not None:
+            await self._deliver_to_friends(body, users, friends_of)
             return []
         nkeys = 3 * len(users)
         if not registered_only:
@@ -179,6 +183,22 @@ class RedisBroker:
         ))
         reply = await self._raw(command, "deliver")
         return [text(name) for name in reply if not isinstance(name, int)]
+
+    async def _deliver_to_friends(self, body: bytes, users: list[str], owner: str) -> None:
+        """Mode 'friends': each recipient but `owner` rides with its own friends set,
+        checked in the script, atomically with the write."""
+        others = [user for user in users if user != owner]
+        first = len(others) < len(users)
+        nkeys = 3 * first + 4 * len(others)
+        friends = self.keys.friends
+        command = b"".join((
+            b"*%d\r\n" % (nkeys + 9), self._deliver_head, _bulk(b"%d" % nkeys),
+            self._keys_of(owner) if first else b"",
+            *(self._keys_of(u) + _bulk(friends(u).encode()) for u in others),
+            _bulk(body), self._retention_arg, _bulk(new_epoch().encode()), _bulk(b"friends"),
+            self._name_of(owner), _bulk(b"1" if first else b"0"),
+        ))
+        await self._raw(command, "deliver")
 
     @engine_call
     async def deliver_ingress(self, body: bytes, recipients: Collection[str],

@@ -139,6 +139,10 @@ class SqliteStore:
 
     # friends
     async def friends(self, user: str) -> set[str]:
+        return set(self.friend_set(user))
+
+    def friend_set(self, user: str) -> frozenset[str]:
+        """Synchronous, for the memory broker's delivery-time check."""
         # Every event's audience starts here, so recent users' sets stay in memory
         # (this process is the database's only writer; friendship changes evict).
         cached = self._friends.get(user)
@@ -149,7 +153,7 @@ class SqliteStore:
                 del self._friends[next(iter(self._friends))]  # the least recently used
         else:
             self._friends.move_to_end(user)
-        return set(cached)
+        return cached
 
     async def add_request(self, frm: str, to: str) -> bool:
         with self.db:

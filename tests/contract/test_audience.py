@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from hub.client import Client
-from tests.harness import Users, befriend
+from tests.harness import InProcessHub, Users, befriend
 
 
 async def _trio(users: Users) -> tuple[Client, Client, Client]:
@@ -65,6 +69,44 @@ async def test_removed_friend_stops_receiving(users: Users) -> None:
     await a.next_event("mood")
     await b.expect_no_event("mood")
     assert (await b.call("feed"))["items"] == []
+
+
+@pytest.mark.parametrize("op", ["mood.post", "comment.post", "like"])
+async def test_an_unfriend_during_a_friends_only_op_keeps_the_ex_friend_out(
+        users: Users, hub: InProcessHub, monkeypatch: pytest.MonkeyPatch, op: str) -> None:
+    """The op reads a's friends, then b is unfriended, then the op publishes: b has had
+    `friend.removed`, so nothing friends-only of a's may reach b after it."""
+    a, b, _ = await _trio(users)
+    mood = (await a.call("mood.post", {"text": "before", "visibility": "friends"}))["mood"]
+    for who in (a, b):
+        await who.next_event("mood")
+    store = hub.node.store
+    read, removed = asyncio.Event(), asyncio.Event()
+    original = store.friends
+
+    async def stale_friends(user: str) -> set[str]:
+        friends = await original(user)
+        monkeypatch.setattr(store, "friends", original)  # only this op's read is held
+        read.set()
+        await removed.wait()
+        return friends  # still names b
+
+    monkeypatch.setattr(store, "friends", stale_friends)
+    data = ({"text": "after", "visibility": "friends"} if op == "mood.post"
+            else {"mood_id": mood["id"], "text": "re"} if op == "comment.post"
+            else {"mood_id": mood["id"]})
+    racing = asyncio.create_task(a.call(op, data))
+    async with asyncio.timeout(5):
+        await read.wait()
+    await (await users.tab(a)).call("friend.remove", {"user": b.name})
+    await b.next_event("friend.removed")
+    removed.set()
+    await racing
+    event = {"mood.post": "mood", "comment.post": "comment", "like": "like"}[op]
+    await a.next_event(event)  # the author still gets it
+    await a.call("gift.send", {"to": b.name, "gift": "rose"})
+    await b.next_event("gift")  # published after the op's event: b has seen up to here
+    assert [e.event for e in b.pending_events() if e.event == event] == []
 
 
 async def test_comment_like_and_delete_follow_the_mood_audience(users: Users) -> None:

@@ -171,6 +171,36 @@ async def test_a_checked_fan_out_is_still_one_command(
     assert (user, seq_of(frame)) == ("reg7", 3)
 
 
+async def test_a_friends_only_fan_out_skips_ex_friends_in_its_one_command(
+        make_broker: BrokerFactory, redis_server: RedisServer, key_prefix: str) -> None:
+    broker, sink = await make_broker()
+    keys = Keys(key_prefix)
+    fans = [f"fan{i}" for i in range(200)]
+    client = connect(redis_server.url)
+    try:
+        for fan in fans[1:]:  # fan0 was unfriended after the audience was read
+            await client.sadd(keys.friends(fan), "star")
+        await broker.deliver(body(0), ["star", *fans])  # scripts loaded, inboxes made
+        for user in ("star", "fan0", "fan1"):
+            await broker.subscribe(user)
+        before = await client.info("commandstats")
+        assert await broker.deliver(body(1), ["star", *fans], friends_of="star") == []
+        after = await client.info("commandstats")
+        # the owner need not come first in the audience, nor be in it
+        await broker.deliver(body(2), [*fans[:3], "star"], friends_of="star")
+        await broker.deliver(body(3), fans[:2], friends_of="star")
+    finally:
+        await client.aclose()
+    assert after["cmdstat_evalsha"]["calls"] - before["cmdstat_evalsha"]["calls"] == 1
+    assert after["cmdstat_sismember"]["calls"] - before.get(
+        "cmdstat_sismember", {"calls": 0})["calls"] == 200  # the owner is not checked
+    frames = await sink.wait_for(5)
+    assert sorted((user, seq_of(frame)) for user, frame in frames) == [
+        ("fan1", 2), ("fan1", 3), ("fan1", 4), ("star", 2), ("star", 3)]
+    assert (await broker.head("fan0")).seq == 1  # only the unguarded event
+    assert (await broker.head("fan199")).seq == 2
+
+
 async def test_a_checked_fan_out_of_thousands_finds_every_unknown(
         make_broker: BrokerFactory, redis_server: RedisServer, key_prefix: str) -> None:
     broker, _ = await make_broker()

@@ -65,3 +65,25 @@ async def test_a_user_named_twice_gets_the_event_once() -> None:
     assert got == [("ann", 1), ("bob", 1)]
     replay = await broker.replay("ann", f"{(await broker.head('ann')).epoch}:0")
     assert len(replay.frames) == 1 and not replay.gap
+
+
+async def test_a_friends_only_delivery_skips_whoever_is_no_longer_a_friend() -> None:
+    friends = {"ann": frozenset({"bob", "cat"})}
+    got: list[tuple[str, int | None]] = []
+    broker = MemoryBroker(retention=10, friends=lambda u: friends.get(u, frozenset()))
+    await broker.start(lambda frames: got.extend((u, s) for u, s, _ in frames), lambda: None)
+    audience = ["ann", "bob", "cat"]  # read while bob was still a friend
+    friends["ann"] = frozenset({"cat"})  # ann unfriends bob
+    assert await broker.deliver(encode_event_body("mood", 1, {}), audience,
+                                friends_of="ann") == []
+    assert got == [("ann", 1), ("cat", 1)]
+    assert (await broker.head("bob")).seq == 0  # nothing written, no seq used
+    friends["ann"] = frozenset()
+    await broker.deliver(encode_event_body("mood", 2, {}), ["bob", "cat"], friends_of="ann")
+    assert got == [("ann", 1), ("cat", 1)]  # nobody left: nothing at all
+
+
+async def test_a_friends_only_delivery_needs_the_friend_sets() -> None:
+    broker = MemoryBroker(retention=10)
+    with pytest.raises(RuntimeError, match="friend sets"):
+        await broker.deliver(b"{}", ["ann"], friends_of="ann")
