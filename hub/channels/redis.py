@@ -2,9 +2,8 @@
 presence across nodes. The keys and payloads are the Redis contract (docs/redis.md).
 
 * `deliver` is one EVALSHA of deliver.lua naming every recipient's meta, inbox and live
-  keys: one command, one round trip, whatever the audience size. The command is packed
-  here from cached per-user key fragments, so a large audience costs a `join`, not a
-  Python loop over redis-py's argument encoder.
+  keys: one command, one round trip, whatever the audience size. `redis_commands` packs
+  it from cached per-user key fragments.
 * Live frames arrive on one pub/sub connection per node (`redis_live`), re-established
   with backoff when Redis goes away; every subscription is restored, then `on_resync`
   makes each local connection catch up from its inbox, since frames published during
@@ -29,6 +28,7 @@ from redis.asyncio import Redis
 
 from hub.channels.base import FrameSink, InboxHead, OfflineHook, Replay, ResyncHook
 from hub.channels.keys import Keys
+from hub.channels.redis_commands import Commands
 from hub.channels.redis_live import LiveConnection, LiveError, close_quietly, open_live, pack
 from hub.channels.redis_pipe import AutoPipeline, endpoint_of, pipe_for
 from hub.channels.redis_support import (
@@ -48,7 +48,6 @@ SCRIPTS = LuaScript.load_dir(Path(__file__).parent / "lua")
 NODE_TTL_MS = 15_000  # a node missing three heartbeats is considered gone
 BEAT_EVERY = 5.0
 SUBSCRIBE_TIMEOUT = 2.0
-MAX_KEY_CACHE = 200_000
 
 
 class RedisBroker:
@@ -70,13 +69,8 @@ class RedisBroker:
         self._live: LiveConnection | None = None
         self._live_up = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._key_args: dict[str, bytes] = {}
-        self._name_args: dict[str, bytes] = {}
-        self._live_args: dict[str, bytes] = {}
-        self._deliver_head = _bulk(b"EVALSHA") + _bulk(SCRIPTS["deliver"].sha.encode())
-        self._signal_head = _bulk(b"EVALSHA") + _bulk(SCRIPTS["signal"].sha.encode())
-        self._retention_arg = _bulk(str(retention).encode())
-        self._usernames_arg = _bulk(keys.usernames.encode())
+        self._commands = Commands(keys, retention, SCRIPTS["deliver"].sha,
+                                  SCRIPTS["signal"].sha)
         self._closing = False
         self._now_ms = 0  # Redis time at the last heartbeat
 
@@ -121,36 +115,6 @@ class RedisBroker:
                 "subscribed": len(self._channels)}
 
     # inboxes
-    def _keys_of(self, user: str) -> bytes:
-        """The packed meta, inbox and live key arguments of `user`, cached."""
-        packed = self._key_args.get(user)
-        if packed is None:
-            if len(self._key_args) >= MAX_KEY_CACHE:
-                self._key_args.clear()
-            k = self.keys
-            packed = b"".join(_bulk(name.encode())
-                              for name in (k.meta(user), k.inbox(user), k.live(user)))
-            self._key_args[user] = packed
-        return packed
-
-    def _live_of(self, user: str) -> bytes:
-        """`user`'s live channel as a packed argument, cached like the keys."""
-        packed = self._live_args.get(user)
-        if packed is None:
-            if len(self._live_args) >= MAX_KEY_CACHE:
-                self._live_args.clear()
-            packed = self._live_args[user] = _bulk(self.keys.live(user).encode())
-        return packed
-
-    def _name_of(self, user: str) -> bytes:
-        """`user` as a packed argument, cached like the keys."""
-        packed = self._name_args.get(user)
-        if packed is None:
-            if len(self._name_args) >= MAX_KEY_CACHE:
-                self._name_args.clear()
-            packed = self._name_args[user] = _bulk(user.encode())
-        return packed
-
     @engine_call
     async def deliver(self, body: bytes, recipients: Collection[str], *,
                       registered_only: bool = False,
@@ -158,61 +122,28 @@ class RedisBroker:
         users = list(dict.fromkeys(recipients))
         if not users:
             return []
+        commands, epoch = self._commands, new_epoch()
         if friends_of is not None:
-            await self._deliver_to_friends(body, users, friends_of)
+            await self._raw(commands.deliver_friends(body, users, friends_of, epoch), "deliver")
             return []
-        nkeys = 3 * len(users)
         if not registered_only:
-            command = b"".join((
-                b"*%d\r\n" % (nkeys + 7), self._deliver_head, _bulk(b"%d" % nkeys),
-                *map(self._keys_of, users),
-                _bulk(body), self._retention_arg, _bulk(new_epoch().encode()), _bulk(b""),
-            ))
-            await self._raw(command, "deliver")
+            await self._raw(commands.deliver(body, users, epoch), "deliver")
             return []
         # The registration check runs inside the same script: still one round trip.
         try:
-            packed_keys = b"".join(map(self._keys_of, users))
+            command = commands.deliver_known(body, users, epoch)
         except ValueError:  # a name no account can have (Keys refuses it): unknown
             return [user for user in users if not self.keys.usable(user)]
-        command = b"".join((
-            b"*%d\r\n" % (nkeys + 8 + len(users)), self._deliver_head,
-            _bulk(b"%d" % (nkeys + 1)), packed_keys, self._usernames_arg,
-            _bulk(body), self._retention_arg, _bulk(new_epoch().encode()), _bulk(b"known"),
-            *map(self._name_of, users),
-        ))
         reply = await self._raw(command, "deliver")
         return [text(name) for name in reply if not isinstance(name, int)]
-
-    async def _deliver_to_friends(self, body: bytes, users: list[str], owner: str) -> None:
-        """Mode 'friends': each recipient but `owner` rides with its own friends set,
-        checked in the script, atomically with the write."""
-        others = [user for user in users if user != owner]
-        first = len(others) < len(users)
-        nkeys = 3 * first + 4 * len(others)
-        friends = self.keys.friends
-        command = b"".join((
-            b"*%d\r\n" % (nkeys + 9), self._deliver_head, _bulk(b"%d" % nkeys),
-            self._keys_of(owner) if first else b"",
-            *(self._keys_of(u) + _bulk(friends(u).encode()) for u in others),
-            _bulk(body), self._retention_arg, _bulk(new_epoch().encode()), _bulk(b"friends"),
-            self._name_of(owner), _bulk(b"1" if first else b"0"),
-        ))
-        await self._raw(command, "deliver")
 
     @engine_call
     async def deliver_ingress(self, body: bytes, recipients: Collection[str],
                               stream: str, group: str, entry_id: str) -> bool:
         """`deliver` and acknowledge ingress entry `entry_id` atomically; False when
         another node already did."""
-        users = list(dict.fromkeys(recipients))
-        nkeys = 3 * len(users) + 1
-        command = b"".join((
-            b"*%d\r\n" % (nkeys + 9), self._deliver_head, _bulk(b"%d" % nkeys),
-            *map(self._keys_of, users), _bulk(stream.encode()),
-            _bulk(body), self._retention_arg, _bulk(new_epoch().encode()), _bulk(b"ingress"),
-            _bulk(group.encode()), _bulk(entry_id.encode()),
-        ))
+        command = self._commands.deliver_ingress(
+            body, list(dict.fromkeys(recipients)), new_epoch(), stream, group, entry_id)
         return await self._raw(command, "deliver") is not None
 
     async def _raw(self, command: bytes, script: str) -> Any:
@@ -381,12 +312,8 @@ class RedisBroker:
         signal.lua (a redis-py pipeline of a PUBLISH per friend was a tenth of a Redis
         node's CPU while 3,000 users connected, bench/RESULTS.md)."""
         names = list(dict.fromkeys(users))
-        if not names:
-            return
-        await self._raw(b"".join((
-            b"*%d\r\n" % (len(names) + 4), self._signal_head, _bulk(b"%d" % len(names)),
-            *map(self._live_of, names), _bulk(frame),
-        )), "signal")
+        if names:
+            await self._raw(self._commands.signal(frame, names), "signal")
 
     async def _presence_script(self, user: str, flag: str) -> int:
         k = self.keys  # sets or clears one field and member: safe to run twice
@@ -419,10 +346,6 @@ _QUIET: tuple[type[BaseException], ...] = (rex.RedisError, OSError, TimeoutError
 
 def new_epoch() -> str:
     return secrets.token_hex(4)
-
-
-def _bulk(raw: bytes) -> bytes:
-    return b"$%d\r\n%s\r\n" % (len(raw), raw)
 
 
 def _field(flat: list[bytes], name: bytes) -> bytes:

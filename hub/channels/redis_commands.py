@@ -1,0 +1,97 @@
+"""The Redis broker's hot commands, packed as RESP bytes: every `deliver.lua` mode and
+`signal.lua` (docs/redis.md, "Fan-out: one round trip").
+
+Each command is built from cached per-user key fragments, so a large audience costs a
+`join`, not a Python loop over redis-py's argument encoder. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hub.channels.keys import Keys
+
+MAX_KEY_CACHE = 200_000
+
+
+def bulk(raw: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(raw), raw)
+
+
+class _Fragments:
+    """`user` → a packed argument derived from it, cached up to MAX_KEY_CACHE users."""
+
+    def __init__(self, pack: Callable[[str], bytes]) -> None:
+        self._pack = pack
+        self._cache: dict[str, bytes] = {}
+
+    def __call__(self, user: str) -> bytes:
+        packed = self._cache.get(user)
+        if packed is None:
+            if len(self._cache) >= MAX_KEY_CACHE:
+                self._cache.clear()
+            packed = self._cache[user] = self._pack(user)
+        return packed
+
+
+class Commands:
+    def __init__(self, keys: Keys, retention: int, deliver_sha: str, signal_sha: str) -> None:
+        def three(user: str) -> bytes:
+            return b"".join(bulk(name.encode())
+                            for name in (keys.meta(user), keys.inbox(user), keys.live(user)))
+
+        self.keys_of = _Fragments(three)  # meta, inbox and live keys
+        self.live_of = _Fragments(lambda user: bulk(keys.live(user).encode()))
+        self.name_of = _Fragments(lambda user: bulk(user.encode()))
+        self.friends_of = _Fragments(lambda user: bulk(keys.friends(user).encode()))
+        self._deliver = bulk(b"EVALSHA") + bulk(deliver_sha.encode())
+        self._signal = bulk(b"EVALSHA") + bulk(signal_sha.encode())
+        self._retention = bulk(str(retention).encode())
+        self._usernames = bulk(keys.usernames.encode())
+
+    def _head(self, nkeys: int, nargs: int) -> bytes:
+        return b"*%d\r\n%s%s" % (3 + nkeys + nargs, self._deliver, bulk(b"%d" % nkeys))
+
+    def deliver(self, body: bytes, users: list[str], epoch: str) -> bytes:
+        return b"".join((
+            self._head(3 * len(users), 4), *map(self.keys_of, users),
+            bulk(body), self._retention, bulk(epoch.encode()), bulk(b""),
+        ))
+
+    def deliver_known(self, body: bytes, users: list[str], epoch: str) -> bytes:
+        """Mode 'known': delivered only if every user is registered. Raises ValueError
+        for a name no account can have (Keys refuses it)."""
+        packed_keys = b"".join(map(self.keys_of, users))
+        return b"".join((
+            self._head(3 * len(users) + 1, 4 + len(users)), packed_keys, self._usernames,
+            bulk(body), self._retention, bulk(epoch.encode()), bulk(b"known"),
+            *map(self.name_of, users),
+        ))
+
+    def deliver_friends(self, body: bytes, users: list[str], owner: str, epoch: str) -> bytes:
+        """Mode 'friends': each recipient but `owner` rides with its own friends set,
+        checked in the script, atomically with the write."""
+        others = [user for user in users if user != owner]
+        first = len(others) < len(users)
+        return b"".join((
+            self._head(3 * first + 4 * len(others), 6),
+            self.keys_of(owner) if first else b"",
+            *(self.keys_of(user) + self.friends_of(user) for user in others),
+            bulk(body), self._retention, bulk(epoch.encode()), bulk(b"friends"),
+            self.name_of(owner), bulk(b"1" if first else b"0"),
+        ))
+
+    def deliver_ingress(self, body: bytes, users: list[str], epoch: str,
+                        stream: str, group: str, entry_id: str) -> bytes:
+        """Mode 'ingress': delivered and `entry_id` acknowledged in one script."""
+        return b"".join((
+            self._head(3 * len(users) + 1, 6), *map(self.keys_of, users),
+            bulk(stream.encode()), bulk(body), self._retention, bulk(epoch.encode()),
+            bulk(b"ingress"), bulk(group.encode()), bulk(entry_id.encode()),
+        ))
+
+    def signal(self, frame: bytes, users: list[str]) -> bytes:
+        return b"".join((
+            b"*%d\r\n" % (len(users) + 4), self._signal, bulk(b"%d" % len(users)),
+            *map(self.live_of, users), bulk(frame),
+        ))
