@@ -134,6 +134,14 @@ def seq_of(frame: bytes) -> int | None:
     return int(frame[start:end])
 
 
+def epoch_of(frame: bytes) -> str | None:
+    """The epoch in the id of an event frame built by `frame_event`; None otherwise."""
+    if not frame.startswith(_EVENT_PREFIX):
+        return None
+    end = frame.find(b":", len(_EVENT_PREFIX))
+    return frame[len(_EVENT_PREFIX):end].decode() if end > 0 else None
+
+
 def make_event_id(epoch: str, seq: int) -> str:
     return f"{epoch}:{seq}"
 

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from hub.errors import CloseCode
+from hub.protocol import epoch_of
 from hub.transport import Transport
 
 log = logging.getLogger("hub.session")
@@ -118,6 +119,11 @@ class Session:
         elif self._buffer is not None:
             self._buffer.append((seq, frame))
         elif seq <= self.last_seq:
+            if self.epoch and epoch_of(frame) != self.epoch:
+                # The inbox was recreated under a new epoch (its Redis keys were lost),
+                # so its seqs restarted: not a duplicate. Only a resume can tell the
+                # client that its history has a gap.
+                self.close_soon(CloseCode.INTERNAL, "inbox history lost; resume")
             return  # already sent by a replay
         elif seq == self.last_seq + 1:
             self.last_seq = seq

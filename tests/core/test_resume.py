@@ -8,12 +8,16 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 
+from hub.channels.keys import Keys
+from hub.channels.redis_support import connect
 from hub.client import Client, Event
 from hub.protocol import make_event_id, parse_event_id
 from tests.core.conftest import MakeHub
 from tests.core.support import Raw, post_mood
-from tests.harness import InProcessHub, Users, befriend
+from tests.harness import InProcessHub, Users, befriend, eventually
+from tests.redis_server import RedisServer
 
 
 def _contiguous(events: list[Event], first: int, last: int) -> None:
@@ -173,5 +177,40 @@ async def test_since_older_than_retention_is_a_gap(make_hub: MakeHub, engine: st
         await friend.call("mood.post", {"text": "then live"})
         live = await back.next_event("mood", where=lambda e: e.data["mood"]["text"] == "then live")
         assert live.seq == head + 1
+    finally:
+        await users.close()
+
+
+@pytest.mark.parametrize("engine", ["redis"])
+async def test_an_inbox_reborn_under_a_new_epoch_makes_a_live_tab_resume_with_a_gap(
+        make_hub: MakeHub, redis_server: RedisServer, key_prefix: str) -> None:
+    """Redis lost b's inbox keys (eviction, a flush) while b was connected: the next
+    event starts a new epoch at seq 1. The tab must not drop it as a duplicate of its
+    own seq 1; it is closed and resumes, and the hello says gap."""
+    hub = await make_hub()
+    users = Users(hub.url)
+    try:
+        a, b = await users.new("ea"), await users.new("eb")
+        await befriend(a, b)
+        tab = await Client.connect(hub.url, b.token, reconnect=True, name="tab")
+        users.clients.append(tab)
+        for _ in range(2):
+            await a.call("gift.send", {"to": b.name, "gift": "rose"})
+            await tab.next_event("gift")
+        old_epoch = tab.hello["epoch"]
+        keys, client = Keys(key_prefix), connect(redis_server.url)
+        try:
+            await client.delete(keys.meta(b.name), keys.inbox(b.name))
+        finally:
+            await client.aclose()
+        await a.call("gift.send", {"to": b.name, "gift": "rose"})  # seq 1 of a new epoch
+
+        async def resumed() -> bool:
+            return tab.connections == 2
+        await eventually(resumed)
+        assert tab.hello["gap"] is True and tab.hello["epoch"] != old_epoch
+        await a.call("gift.send", {"to": b.name, "gift": "cake"})
+        event = await tab.next_event("gift", where=lambda e: e.data["gift"]["animation"] == "cake")
+        assert event.id == f"{tab.hello['epoch']}:2"
     finally:
         await users.close()

@@ -149,6 +149,24 @@ async def test_a_seq_jump_catches_up_from_the_inbox() -> None:
     await session.finish()
 
 
+async def test_a_seq_from_a_new_epoch_is_not_taken_for_a_duplicate() -> None:
+    """An inbox recreated under a new epoch restarts at seq 1: dropping those frames as
+    already sent would lose them silently; the session closes so the client resumes."""
+    transport = FakeTransport(direct=True)
+    session, _ = _session(transport)
+    session.epoch = "e"
+    transport.gate.set()
+    session.go_live([], 5)
+    session.start()
+    session.push_event(5, _frame(5))  # a real duplicate (same epoch): dropped
+    assert not session.closed and transport.sent == []
+    reborn = frame_event("f:1", 1, encode_event_body("mood", 0, {}))
+    session.push_event(1, reborn)
+    assert session.closed and session.close_code == 1011
+    await session.finish()
+    assert transport.closed_with == 1011 and reborn not in transport.sent
+
+
 async def test_the_writer_runs_only_while_frames_wait() -> None:
     transport = FakeTransport(direct=True)
     session, _ = _session(transport)

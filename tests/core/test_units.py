@@ -22,6 +22,7 @@ from hub.protocol import (
     encode_hello,
     encode_presence,
     encode_reply,
+    epoch_of,
     frame_event,
     make_event_id,
     parse_event_id,
@@ -84,6 +85,7 @@ def test_frame_event_wraps_the_shared_body_without_reserialising() -> None:
     assert list(orjson.loads(frame))[:3] == ["type", "id", "seq"]
     assert seq_of(frame) == 7
     assert seq_of(frame_event("e:123456789", 123456789, body)) == 123456789
+    assert epoch_of(frame) == "ab12" and epoch_of(encode_presence("bob", True)) is None
 
 
 def test_seq_of_frames_without_a_seq() -> None:
