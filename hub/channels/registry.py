@@ -63,7 +63,11 @@ class LocalRegistry:
             if timer is not None:  # came back within the grace (or a retried leave)
                 timer.cancel()
                 # still online; subscribe again in case a failed leave got that far
-                await self.broker.subscribe(user)
+                try:
+                    await self.broker.subscribe(user)
+                except BaseException:  # the departure this return cancelled is still due
+                    self._schedule_leave(user, 0)
+                    raise
                 self.sessions[user] = {session}
                 self._slice_of(session).add(session)
                 return
@@ -105,20 +109,26 @@ class LocalRegistry:
 
     async def _leave(self, user: str) -> None:
         async with self._lock(user):
-            if self._leaving.pop(user, None) is None or user in self.sessions:
-                return
             try:
-                await self.broker.unsubscribe(user)
-                last = await self.broker.disconnected(user)
-            except Exception as exc:  # Redis blipped: the user would stay online forever
-                log.warning("leaving %s: %s; retrying in %.0fs", user, exc, LEAVE_RETRY)
-                self._schedule_leave(user, LEAVE_RETRY)
-                return
+                await self._leave_locked(user)
             finally:
+                # only now: a lock forgotten before the announcement below is done would
+                # let a returning tab announce "online" ahead of this "offline"
                 self._forget_lock(user)
-            self.metrics.subscriptions.dec()
-            if last:  # under the lock: a quick return cannot be overtaken by this
-                await self._announce(user, False)
+
+    async def _leave_locked(self, user: str) -> None:
+        if self._leaving.pop(user, None) is None or user in self.sessions:
+            return
+        try:
+            await self.broker.unsubscribe(user)
+            last = await self.broker.disconnected(user)
+        except Exception as exc:  # Redis blipped: the user would stay online forever
+            log.warning("leaving %s: %s; retrying in %.0fs", user, exc, LEAVE_RETRY)
+            self._schedule_leave(user, LEAVE_RETRY)
+            return
+        self.metrics.subscriptions.dec()
+        if last:  # under the lock: a quick return cannot be overtaken by this
+            await self._announce(user, False)
 
     def _forget_lock(self, user: str) -> None:
         """Drop a departed user's lock, unless someone holds or awaits it (the lock is

@@ -80,3 +80,83 @@ async def test_a_failed_departure_is_retried_until_the_user_is_offline(
         await offline.wait()
     assert broker.disconnects == 2 and announced == [("ann", True), ("ann", False)]
     assert registry._leaving == {} and registry._locks == {}
+
+
+class PresenceBroker(FlakyBroker):
+    """Presence as one node sees it: online while connected."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.online = False
+
+    async def connected(self, user: str) -> bool:
+        first, self.online = not self.online, True
+        return first
+
+    async def disconnected(self, user: str) -> bool:
+        self.online = False
+        return True
+
+
+async def test_a_tab_returning_during_the_offline_announcement_is_announced_after_it(
+) -> None:
+    import asyncio
+
+    announced: list[bool] = []
+    announcing_offline, release = asyncio.Event(), asyncio.Event()
+
+    async def presence(user: str, online: bool) -> None:
+        if not online:
+            announcing_offline.set()
+            await release.wait()  # the friends' signal is still on its way
+        announced.append(online)
+
+    registry = LocalRegistry(PresenceBroker(), Metrics(), presence, grace=0)  # type: ignore[arg-type]
+    first: Any = FakeSession()
+    await registry.attach(first)
+    registry.detach(first)
+    async with asyncio.timeout(5):
+        await announcing_offline.wait()
+    # the departure still holds the user's lock, so a returning tab queues behind it
+    assert registry._locks["ann"].locked()
+    returning = asyncio.create_task(registry.attach(FakeSession()))  # type: ignore[arg-type]
+    release.set()
+    async with asyncio.timeout(5):
+        await returning
+    assert announced == [True, False, True]  # friends end up seeing "online"
+
+
+class SubscribeOnceBroker(PresenceBroker):
+    def __init__(self) -> None:
+        super().__init__()
+        self.subscribes = 0
+
+    async def subscribe(self, user: str) -> None:
+        self.subscribes += 1
+        if self.subscribes > 1:
+            raise EngineUnavailable("redis blipped")
+        await super().subscribe(user)
+
+
+async def test_a_return_within_the_grace_that_fails_still_lets_the_user_go_offline() -> None:
+    import asyncio
+
+    announced: list[bool] = []
+    offline = asyncio.Event()
+
+    async def presence(user: str, online: bool) -> None:
+        announced.append(online)
+        if not online:
+            offline.set()
+
+    broker = SubscribeOnceBroker()
+    registry = LocalRegistry(broker, Metrics(), presence, grace=60)  # type: ignore[arg-type]
+    first: Any = FakeSession()
+    await registry.attach(first)
+    registry.detach(first)  # the departure waits out the grace
+    with pytest.raises(EngineUnavailable):
+        await registry.attach(FakeSession())  # type: ignore[arg-type]
+    async with asyncio.timeout(5):
+        await offline.wait()  # not online forever: the cancelled departure ran
+    assert announced == [True, False] and broker.online is False
+    assert registry.sessions == {} and registry._leaving == {}
