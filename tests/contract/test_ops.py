@@ -117,6 +117,17 @@ async def test_gifts_catalog_and_level_gate(users: Users) -> None:
     assert [g["id"] for g in shelf] == [sent["id"]]
 
 
+async def test_a_gift_message_is_read_only_by_its_sender_and_recipient(users: Users) -> None:
+    """The gift shelf is on show to every visitor; the note with a gift is not (the
+    `gift` event, too, reaches only the two of them)."""
+    a, b, c = await users.new("a"), await users.new("b"), await users.new("c")
+    await befriend(b, c)  # even a friend of the recipient does not read it
+    await a.call("gift.send", {"to": b.name, "gift": "rose", "message": "只给你看"})
+    messages = {who.name: [g["message"] for g in (await who.call(
+        "space.get", {"user": b.name}))["gifts"]] for who in (a, b, c)}
+    assert messages == {a.name: ["只给你看"], b.name: ["只给你看"], c.name: [""]}
+
+
 async def test_guestbook_and_space(users: Users) -> None:
     a, b = await users.new("a"), await users.new("b")
     assert await _error(b, "guestbook.post", {"to": a.name, "text": ""}) == "bad_request"
