@@ -18,9 +18,10 @@ def mood_audience(author: str, visibility: Visibility, friends: Iterable[str]) -
     return {author, *friends}
 
 
-def guarded(mood: Mood) -> str | None:
-    """Whose friendship a delivery about `mood` must still hold when written: the
-    author's, for a friends-only mood (an unfriend may land after the audience was read)."""
+def friends_only_owner(mood: Mood) -> str | None:
+    """Whose friendship a delivery about `mood` must still hold when written (the
+    `friends_of` of a publish): the author's, for a friends-only mood, since an unfriend
+    may land after the audience was read."""
     return mood["author"] if mood["visibility"] == "friends" else None
 
 

@@ -65,7 +65,8 @@ class Broker(Protocol):
         user, and return those who are not (in the delivery's one round trip on Redis);
         returns [] otherwise. With `friends_of` (a friends-only event of that user's),
         skip every recipient other than that user who is not their friend at the moment
-        of the write: an audience read before an unfriend cannot outlive it."""
+        of the write: an audience read before an unfriend cannot outlive it. The two
+        options do not combine (ValueError)."""
         ...
 
     async def head(self, user: str) -> InboxHead: ...

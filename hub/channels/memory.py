@@ -124,6 +124,8 @@ class MemoryBroker:
                       friends_of: str | None = None) -> list[str]:
         recipients = list(dict.fromkeys(recipients))  # one seq per user, even if named twice
         if friends_of is not None:
+            if registered_only:
+                raise ValueError("friends_of and registered_only do not combine")
             # Read now, with no await before the write: no unfriend can land in between.
             if self.friends is None:
                 raise RuntimeError("this broker was built without friend sets")

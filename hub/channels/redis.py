@@ -124,6 +124,8 @@ class RedisBroker:
             return []
         commands, epoch = self._commands, new_epoch()
         if friends_of is not None:
+            if registered_only:
+                raise ValueError("friends_of and registered_only do not combine")
             await self._raw(commands.deliver_friends(body, users, friends_of, epoch), "deliver")
             return []
         if not registered_only:

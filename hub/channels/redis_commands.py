@@ -43,7 +43,7 @@ class Commands:
         self.keys_of = _Fragments(three)  # meta, inbox and live keys
         self.live_of = _Fragments(lambda user: bulk(keys.live(user).encode()))
         self.name_of = _Fragments(lambda user: bulk(user.encode()))
-        self.friends_of = _Fragments(lambda user: bulk(keys.friends(user).encode()))
+        self.friends_key_of = _Fragments(lambda user: bulk(keys.friends(user).encode()))
         self._deliver = bulk(b"EVALSHA") + bulk(deliver_sha.encode())
         self._signal = bulk(b"EVALSHA") + bulk(signal_sha.encode())
         self._retention = bulk(str(retention).encode())
@@ -76,7 +76,7 @@ class Commands:
         return b"".join((
             self._head(3 * first + 4 * len(others), 6),
             self.keys_of(owner) if first else b"",
-            *(self.keys_of(user) + self.friends_of(user) for user in others),
+            *(self.keys_of(user) + self.friends_key_of(user) for user in others),
             bulk(body), self._retention, bulk(epoch.encode()), bulk(b"friends"),
             self.name_of(owner), bulk(b"1" if first else b"0"),
         ))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hub import validate
-from hub.channels.audience import guarded
+from hub.channels.audience import friends_only_owner
 from hub.errors import bad_request
 from hub.handlers.common import awards, people, person, visible_mood
 from hub.together import together
@@ -35,7 +35,7 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     comment["author_name"], comment["author_portrait"] = (
         who["display_name"], who["head_portrait"])
     await node.publish("comment", {"comment": comment, "mood_author": mood["author"]}, audience,
-                       friends_of=guarded(mood))
+                       friends_of=friends_only_owner(mood))
     if mood["author"] != ctx.user:
         await awards(node, (ctx.user, "comment.post"), (mood["author"], "comment.received"))
     return {"comment": comment}

@@ -189,6 +189,8 @@ async def test_a_friends_only_fan_out_skips_ex_friends_in_its_one_command(
         # the owner need not come first in the audience, nor be in it
         await broker.deliver(body(2), [*fans[:3], "star"], friends_of="star")
         await broker.deliver(body(3), fans[:2], friends_of="star")
+        with pytest.raises(ValueError, match="do not combine"):
+            await broker.deliver(body(4), fans, friends_of="star", registered_only=True)
     finally:
         await client.aclose()
     assert after["cmdstat_evalsha"]["calls"] - before["cmdstat_evalsha"]["calls"] == 1

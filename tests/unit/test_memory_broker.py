@@ -87,3 +87,5 @@ async def test_a_friends_only_delivery_needs_the_friend_sets() -> None:
     broker = MemoryBroker(retention=10)
     with pytest.raises(RuntimeError, match="friend sets"):
         await broker.deliver(b"{}", ["ann"], friends_of="ann")
+    with pytest.raises(ValueError, match="do not combine"):
+        await broker.deliver(b"{}", ["ann"], friends_of="ann", registered_only=True)
