@@ -48,6 +48,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     presence_grace: float = 2.0
     ingress_claim_idle: float = 5.0  # seconds before another node takes an unacked entry
+    redis_ping_interval: float = 5.0  # a live feed silent this long is PINGed, then dropped
     session_days: int = 30
     static_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "static")
@@ -73,6 +74,8 @@ class Settings:
             raise ValueError("ops_per_second must be more than 0")
         if self.ops_burst < 1:
             raise ValueError("ops_burst must be at least 1")
+        if not self.redis_ping_interval > 0:
+            raise ValueError("redis_ping_interval must be more than 0 seconds")
         if not self.presence_grace >= 0:
             raise ValueError("presence_grace must not be negative")
         if self.session_days < 1:
@@ -122,7 +125,7 @@ def parse_value(name: str, raw: str) -> Any:
         except ValueError:
             raise ValueError(f"{name} must be an integer, not {raw!r}") from None
     if name in ("heartbeat_interval", "idle_timeout", "ops_per_second", "presence_grace",
-                "ingress_claim_idle"):
+                "ingress_claim_idle", "redis_ping_interval"):
         try:
             return float(raw)
         except ValueError:

@@ -43,7 +43,8 @@ def _redis(settings: Settings) -> tuple[Any, Any]:
     keys = Keys(settings.key_prefix)
     pipe = pipe_for(client)  # one auto-pipelined connection for the hot path's commands
     store = RedisStore(client, keys, pipe)
-    broker = RedisBroker(client, keys, settings.node_id, settings.inbox_retention, pipe)
+    broker = RedisBroker(client, keys, settings.node_id, settings.inbox_retention, pipe,
+                         live_ping_every=settings.redis_ping_interval)
     # One client, one link state: the broker's heartbeat and reconnects keep the
     # store's health current too, even while no op touches the store.
     store.link = broker.link

@@ -48,12 +48,15 @@ SCRIPTS = LuaScript.load_dir(Path(__file__).parent / "lua")
 NODE_TTL_MS = 15_000  # a node missing three heartbeats is considered gone
 BEAT_EVERY = 5.0
 SUBSCRIBE_TIMEOUT = 2.0
+LIVE_PING_EVERY = 5.0  # a silent live feed is PINGed, and dropped if still silent after
 
 
 class RedisBroker:
     def __init__(self, client: Redis, keys: Keys, node_id: str, retention: int,
-                 pipe: AutoPipeline | None = None) -> None:
+                 pipe: AutoPipeline | None = None,
+                 live_ping_every: float = LIVE_PING_EVERY) -> None:
         self.client = client
+        self.live_ping_every = live_ping_every
         self.keys = keys
         self.node_id = node_id
         self.retention = retention
@@ -237,7 +240,7 @@ class RedisBroker:
                                 len(self._channels))
                     self._on_resync()
                 delay = 0.05
-                await live.lost
+                await live.watch(self.live_ping_every)
                 lost_before = True
                 log.warning("live feed lost; reconnecting")
             except (OSError, TimeoutError, LiveError) as exc:

@@ -8,7 +8,7 @@ the payloads — the exact frames a client will get — to the sink, a bounded b
 event-loop turn.
 
 It speaks only what a subscribed connection needs: `AUTH`, `SUBSCRIBE`, `UNSUBSCRIBE`,
-and their replies. `SUBSCRIBE` resolves only once Redis confirms it, which is what lets
+`PING`, and their replies. `SUBSCRIBE` resolves only once Redis confirms it, which is what lets
 the broker promise that nothing published after `subscribe()` returns is missed.
 """
 
@@ -86,6 +86,9 @@ class LiveConnection(asyncio.Protocol):
         self._confirm: dict[bytes, list[asyncio.Future[None]]] = {}
         self._ok: list[asyncio.Future[None]] = []
         self._backlog = False  # parsed input left for the next loop turn; reading paused
+        # When bytes last arrived: a connection that stays silent after a PING is dead
+        # even though TCP has not said so (see `watch`).
+        self.last_read = asyncio.get_running_loop().time()
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -104,6 +107,7 @@ class LiveConnection(asyncio.Protocol):
             self.lost.set_result(None)
 
     def data_received(self, data: bytes) -> None:
+        self.last_read = asyncio.get_running_loop().time()
         self._reader.feed(data)
         if not self._backlog:
             self._drain()
@@ -216,9 +220,45 @@ class LiveConnection(asyncio.Protocol):
         if names:
             self._write(pack(b"UNSUBSCRIBE", *names))
 
+    def ping(self) -> None:
+        # Subscribed, Redis answers ["pong", ""]: any reply at all proves liveness.
+        self._write(pack(b"PING"))
+
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    async def watch(self, every: float) -> None:
+        """Return when the connection is lost, or when it stays silent for `every`
+        seconds after a PING, which it then aborts. A Redis host that vanished (power,
+        partition, a frozen VM) leaves the socket open: without this the node would wait
+        for live frames that never come, and its tabs would silently stop updating.
+        A PING goes out only after `every` seconds without input, so a busy feed costs
+        nothing."""
+        loop = asyncio.get_running_loop()
+        pinged_at: float | None = None
+        while not self.lost.done():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(every):
+                    await asyncio.shield(self.lost)
+                return
+            if pinged_at is not None and self.last_read < pinged_at:
+                log.warning("live connection silent %.1fs after a PING; dropping it",
+                            loop.time() - pinged_at)
+                self.abort()
+                await asyncio.shield(self.lost)
+                return
+            pinged_at = None
+            if loop.time() - self.last_read >= every:
+                try:
+                    self.ping()
+                except LiveError:
+                    return
+                pinged_at = loop.time()
 
 
 async def open_live(endpoint: Endpoint, sink: MessageSink, timeout: float) -> LiveConnection:

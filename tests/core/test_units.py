@@ -284,6 +284,7 @@ def test_parse_value_types() -> None:
     ({"ops_per_second": 0}, "ops_per_second"),
     ({"ops_burst": 0}, "ops_burst"),
     ({"presence_grace": -1}, "presence_grace"),
+    ({"redis_ping_interval": 0}, "redis_ping_interval"),
     ({"session_days": 0}, "session_days"),
     ({"log_level": "loud"}, "log_level"),
 ])

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from hub.client import Client, KjError
+from tests.freezing_proxy import FreezingProxy
 from tests.harness import HubProcess, Users, befriend, eventually
 from tests.redis_server import RedisServer
 
@@ -112,6 +113,33 @@ async def test_redis_outage_unavailable_then_live_again_and_nothing_lost(
         await users.close()
         node.stop()
         redis.cleanup()
+
+
+async def test_a_live_feed_gone_silent_is_replaced_and_the_event_still_arrives(
+        redis_server: RedisServer, key_prefix: str) -> None:
+    """The node's pub/sub socket stays open but goes silent: the event published into
+    that silence still reaches bob's open tab, through the replaced feed's catch-up."""
+    proxy = await FreezingProxy(redis_server.port).start()
+    node = HubProcess(redis_url=proxy.url, node_id="node-1",
+                      env={**ENV, "KJ_REDIS_PING_INTERVAL": "0.2"},
+                      extra=["--key-prefix", key_prefix])
+    await asyncio.to_thread(node.start)  # the proxy serves on this loop meanwhile
+    users = Users(node.url)
+    try:
+        ann = await users.new("ann")
+        bob = await users.new("bob")
+        await befriend(ann, bob)
+        assert proxy.freeze(lambda flow: b"SUBSCRIBE" in flow.sent) == 1
+        posted = await ann.call("mood.post", {"text": "说给寂静听"})
+        event = await bob.next_event("mood", timeout=10)
+        assert event.data["mood"]["id"] == posted["mood"]["id"]
+        after = await ann.call("mood.post", {"text": "新的连接"})
+        assert (await bob.next_event("mood", timeout=5)).data["mood"]["id"] == \
+            after["mood"]["id"]
+    finally:
+        await users.close()
+        node.stop()
+        await proxy.close()
 
 
 async def _healthy(url: str) -> bool:

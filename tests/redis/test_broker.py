@@ -15,6 +15,7 @@ from hub.channels.redis import RedisBroker
 from hub.channels.redis_support import connect
 from hub.errors import EngineUnavailable
 from hub.protocol import encode_event_body, frame_event, seq_of
+from tests.freezing_proxy import FreezingProxy
 from tests.harness import eventually
 from tests.redis_server import RedisServer
 
@@ -314,6 +315,52 @@ async def test_outage_answers_unavailable_then_live_feed_recovers(key_prefix: st
     finally:
         await broker.close()
         server.cleanup()
+
+
+async def test_a_live_feed_gone_silent_is_dropped_and_reestablished(
+        redis_server: RedisServer, key_prefix: str) -> None:
+    """The socket stays open but nothing arrives (the host vanished, a NAT forgot the
+    flow). TCP would not tell for many minutes; the PING does."""
+    proxy = await FreezingProxy(redis_server.port).start()
+    sink = Received()
+    broker = RedisBroker(connect(proxy.url), Keys(key_prefix), "n1", 1000,
+                         live_ping_every=0.1)
+    try:
+        await broker.start(sink, sink.on_resync)
+        await broker.subscribe("jo")
+        await broker.deliver(body(1), ["jo"])
+        await sink.wait_for(1)
+        assert proxy.freeze(lambda flow: b"SUBSCRIBE" in flow.sent) == 1
+        await broker.deliver(body(2), ["jo"])  # into the inbox; its live frame is lost
+        async with asyncio.timeout(5):
+            await sink.resynced.wait()  # so every session catches up from its inbox
+        assert sink.resyncs == 1 and broker.health()["listener"] == "up"
+        await broker.deliver(body(3), ["jo"])
+        frames = await sink.wait_for(2)
+        assert [seq_of(frame) for _, frame in frames] == [1, 3]  # 3 came on the new feed
+    finally:
+        await broker.close()
+        await proxy.close()
+
+
+async def test_a_quiet_but_live_feed_is_kept(redis_server: RedisServer, key_prefix: str
+                                             ) -> None:
+    """No events for many intervals: the PINGs are answered, the feed stays."""
+    sink = Received()
+    broker = RedisBroker(connect(redis_server.url), Keys(key_prefix), "n1", 1000,
+                         live_ping_every=0.05)
+    try:
+        await broker.start(sink, sink.on_resync)
+        await broker.subscribe("jo")
+        live = broker._live
+        assert live is not None
+        pinged = live.last_read
+        await eventually(lambda: _async(live.last_read > pinged + 0.2))  # pongs came
+        assert broker._live is live and sink.resyncs == 0
+        await broker.deliver(body(1), ["jo"])
+        await sink.wait_for(1)
+    finally:
+        await broker.close()
 
 
 async def _async(value: bool) -> bool:
