@@ -58,6 +58,7 @@ class Session:
         self.close_code: int | None = None
         self.login = ""  # auth.login_id of the token this connection authenticated with
         self._buffer: list[tuple[int, bytes]] | None = []  # buffering until `go_live`
+        self._buffered_bytes = 0  # bounded by max_queue_bytes, see `push_event`
         # Seq-less frames (heartbeats, presence) sent while the connection is still being
         # resumed: the session is reachable from the moment it is attached, but `hello`
         # must be the first frame on the wire, so they wait for the first `go_live`.
@@ -118,6 +119,13 @@ class Session:
             self.send(frame)
         elif self._buffer is not None:
             self._buffer.append((seq, frame))
+            self._buffered_bytes += len(frame)
+            if self._buffered_bytes > self.max_queue_bytes:
+                # A slow resume or catch-up under a flood: every buffered frame is in the
+                # inbox too, so drop them and read them from there once live.
+                self._buffer.clear()
+                self._buffered_bytes = 0
+                self._resync_pending = True
         elif seq <= self.last_seq:
             if self.epoch and epoch_of(frame) != self.epoch:
                 # The inbox was recreated under a new epoch (its Redis keys were lost),
@@ -170,6 +178,7 @@ class Session:
             self.send(frame)
         self.last_seq = last_seq
         buffered, self._buffer = self._buffer or [], None
+        self._buffered_bytes = 0
         buffered.sort(key=lambda item: item[0])
         for seq, frame in buffered:
             self.push_event(seq, frame)

@@ -226,3 +226,33 @@ async def test_a_resync_asked_for_during_a_resume_runs_after_it() -> None:
     await transport.wait_sent(2)
     assert asked == [5] and transport.sent == [_frame(5), _frame(6)]
     await session.finish()
+
+
+async def test_live_frames_buffered_past_the_bound_are_read_from_the_inbox_instead() -> None:
+    """A flood while the inbox read is slow: memory stays within the queue bound, and
+    the dropped frames come from the inbox, in order, none twice."""
+    inbox = [_frame(n, 300) for n in range(1, 41)]
+    asked: list[int] = []
+    first_read = asyncio.Event()
+
+    async def catch_up(session: Session, after: int) -> tuple[list[bytes], int]:
+        asked.append(after)
+        if len(asked) == 1:
+            await first_read.wait()  # slow: the flood arrives meanwhile
+            return inbox[after:10], 10
+        return inbox[after:], len(inbox)
+
+    transport = FakeTransport(direct=True)
+    transport.gate.set()
+    session, overflows = _session(transport, max_queue=2000, catch_up=catch_up)
+    session.go_live([], 0)
+    session.start()
+    session.resync()  # the feed was lost: live frames are buffered from now on
+    for seq in range(1, 41):
+        session.push_event(seq, inbox[seq - 1])
+        assert sum(len(frame) for _, frame in session._buffer or []) <= 2000
+    first_read.set()
+    await transport.wait_sent(40)
+    assert transport.sent == inbox and asked == [0, 10]
+    assert overflows == [] and not session.closed
+    await session.finish()
