@@ -142,6 +142,12 @@ def epoch_of(frame: bytes) -> str | None:
     return frame[len(_EVENT_PREFIX):end].decode() if end > 0 else None
 
 
+def epoch_mark(epoch: str) -> bytes:
+    """What every event frame of `epoch` starts with (any event frame's start when
+    `epoch` is empty): a frame's epoch checked with one `startswith`."""
+    return _EVENT_PREFIX + epoch.encode() + b":" if epoch else _EVENT_PREFIX
+
+
 def make_event_id(epoch: str, seq: int) -> str:
     return f"{epoch}:{seq}"
 

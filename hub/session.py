@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from hub.errors import CloseCode
-from hub.protocol import epoch_of
+from hub.protocol import epoch_mark
 from hub.transport import Transport
 
 log = logging.getLogger("hub.session")
@@ -52,7 +52,8 @@ class Session:
         self.queue: list[bytes] = []  # a list, not a deque: an idle socket's is tiny
         self.queued_bytes = 0
         self.last_seq = 0
-        self.epoch = ""
+        self._epoch = ""
+        self._mark = epoch_mark("")  # how this epoch's event frames start
         self.last_recv = 0.0
         self.closed = False
         self.close_code: int | None = None
@@ -74,6 +75,16 @@ class Session:
         self._credit = 0
         self._resync_pending = False  # a resync was asked for while buffering
         self.token_hash = ""  # of the token it authenticated with: re-checked on resync
+
+    @property
+    def epoch(self) -> str:
+        """The epoch of the inbox this connection follows (set by the resume)."""
+        return self._epoch
+
+    @epoch.setter
+    def epoch(self, value: str) -> None:
+        self._epoch = value
+        self._mark = epoch_mark(value)
 
     def start(self) -> None:
         self._started = True
@@ -111,7 +122,8 @@ class Session:
 
     def push_event(self, seq: int | None, frame: bytes) -> None:
         """A live frame for this session's user; `seq` None for presence and signals."""
-        if self._buffer is None and seq is not None and seq == self.last_seq + 1:
+        if (self._buffer is None and seq is not None and seq == self.last_seq + 1
+                and frame.startswith(self._mark)):
             self.last_seq = seq  # the common case first: the next frame, in order
             self.send(frame)
             return
@@ -126,12 +138,12 @@ class Session:
                 self._buffer.clear()
                 self._buffered_bytes = 0
                 self._resync_pending = True
+        elif not frame.startswith(self._mark):
+            # The inbox was recreated under a new epoch (its Redis keys were lost), so
+            # its seqs restarted: whatever this seq, it is neither a duplicate nor the
+            # next frame. Only a resume can tell the client its history has a gap.
+            self.close_soon(CloseCode.INTERNAL, "inbox history lost; resume")
         elif seq <= self.last_seq:
-            if self.epoch and epoch_of(frame) != self.epoch:
-                # The inbox was recreated under a new epoch (its Redis keys were lost),
-                # so its seqs restarted: not a duplicate. Only a resume can tell the
-                # client that its history has a gap.
-                self.close_soon(CloseCode.INTERNAL, "inbox history lost; resume")
             return  # already sent by a replay
         elif seq == self.last_seq + 1:
             self.last_seq = seq
@@ -170,6 +182,13 @@ class Session:
         """Send `first` (the resume's `hello`), replayed `frames` (ending at `last_seq`),
         then what arrived meanwhile."""
         early, self._early = self._early or [], None
+        if frames and first is None and self.queued_bytes > self.max_queue_bytes:
+            # A catch-up while the last one's frames still wait for a reader that does
+            # not read: replayed frames are exempt from the bound, so without this
+            # every catch-up would pile its frames onto the queue.
+            self.on_overflow()
+            self.close_soon(CloseCode.TOO_SLOW, "reader too slow")
+            return
         if first is not None:
             self.send(first)
         for frame in frames:

@@ -10,6 +10,7 @@ import pytest
 
 from hub.protocol import encode_event_body, frame_event
 from hub.session import CatchUp, Session
+from tests.harness import until
 
 
 class FakeTransport:
@@ -149,9 +150,11 @@ async def test_a_seq_jump_catches_up_from_the_inbox() -> None:
     await session.finish()
 
 
-async def test_a_seq_from_a_new_epoch_is_not_taken_for_a_duplicate() -> None:
-    """An inbox recreated under a new epoch restarts at seq 1: dropping those frames as
-    already sent would lose them silently; the session closes so the client resumes."""
+@pytest.mark.parametrize("seq", [1, 5, 6, 9])  # restarted, a "duplicate", "next", a jump
+async def test_a_frame_from_a_new_epoch_closes_whatever_its_seq(seq: int) -> None:
+    """An inbox recreated under a new epoch restarts its seqs: dropping its frames as
+    already sent, or taking one as the next, would lose events silently (a resume from
+    its id would report no gap); the session closes so the client resumes."""
     transport = FakeTransport(direct=True)
     session, _ = _session(transport)
     session.epoch = "e"
@@ -160,11 +163,34 @@ async def test_a_seq_from_a_new_epoch_is_not_taken_for_a_duplicate() -> None:
     session.start()
     session.push_event(5, _frame(5))  # a real duplicate (same epoch): dropped
     assert not session.closed and transport.sent == []
-    reborn = frame_event("f:1", 1, encode_event_body("mood", 0, {}))
-    session.push_event(1, reborn)
+    reborn = frame_event(f"f:{seq}", seq, encode_event_body("mood", 0, {}))
+    session.push_event(seq, reborn)
     assert session.closed and session.close_code == 1011
     await session.finish()
     assert transport.closed_with == 1011 and reborn not in transport.sent
+
+
+async def test_catch_ups_cannot_pile_replays_onto_a_reader_that_does_not_read() -> None:
+    """Replayed frames are exempt from the bound, but only while the reader takes them:
+    a catch-up finding the last one's frames still queued closes 4429."""
+    inbox = [_frame(n, 300) for n in range(1, 200)]
+
+    async def catch_up(session: Session, after: int) -> tuple[list[bytes], int]:
+        head = after + 15  # the flood goes on between catch-ups
+        return inbox[after:head], head
+
+    transport = FakeTransport(direct=True)  # never writable: the peer stopped reading
+    session, overflows = _session(transport, max_queue=2000, catch_up=catch_up)
+    session.go_live([], 0)
+    session.start()
+    session.resync()
+    await until(lambda: session.last_seq == 15)
+    assert not session.closed  # one replay larger than the bound is allowed
+    session.resync()  # the live feed flapped again: nothing was read meanwhile
+    await until(lambda: session.closed)
+    assert session.close_code == 4429 and overflows == [1]
+    await session.finish()
+    assert session.queued_bytes == 0
 
 
 async def test_the_writer_runs_only_while_frames_wait() -> None:
