@@ -10,7 +10,6 @@ the same bytes to every local session of each frame's user.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -39,6 +38,9 @@ class LocalRegistry:
         self.slices: list[set[Session]] = [set() for _ in range(heartbeat_slices)]
         self._leaving: dict[str, asyncio.TimerHandle] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        # Users whose presence entry may or may not exist (a `connected` or
+        # `disconnected` whose reply failed): a tab coming back must set it again.
+        self._unsure: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
     def count(self) -> int:
@@ -62,23 +64,34 @@ class LocalRegistry:
             timer = self._leaving.pop(user, None)
             if timer is not None:  # came back within the grace (or a retried leave)
                 timer.cancel()
-                # still online; subscribe again in case a failed leave got that far
+                # still subscribed, or a failed leave got that far: subscribe again
                 try:
                     await self.broker.subscribe(user)
                 except BaseException:  # the departure this return cancelled is still due
                     self._schedule_leave(user, 0)
                     raise
-                self.sessions[user] = {session}
-                self._slice_of(session).add(session)
-                return
-            await self.broker.subscribe(user)
+                if user not in self._unsure:  # still online: no presence round trip
+                    self.sessions[user] = {session}
+                    self._slice_of(session).add(session)
+                    return
+                self.metrics.subscriptions.dec()  # counted again below
+            else:
+                try:
+                    await self.broker.subscribe(user)
+                except BaseException:
+                    self._forget_lock(user)  # nothing else was left behind
+                    raise
             try:
                 first = await self.broker.connected(user)
-            except BaseException:  # undo the subscription: nothing may leak from here
-                with contextlib.suppress(Exception):
-                    await self.broker.unsubscribe(user)
-                self._forget_lock(user)
+            except BaseException:
+                # Its reply may be what failed, after the presence entry was made: the
+                # departure undoes both that and the subscription, retrying while the
+                # broker is away (else the user could stay online forever).
+                self._unsure.add(user)
+                self.metrics.subscriptions.inc()  # the departure counts it down
+                self._schedule_leave(user, 0)
                 raise
+            self._unsure.discard(user)
             self.sessions[user] = {session}
             self._slice_of(session).add(session)
             self.metrics.subscriptions.inc()
@@ -124,8 +137,10 @@ class LocalRegistry:
             last = await self.broker.disconnected(user)
         except Exception as exc:  # Redis blipped: the user would stay online forever
             log.warning("leaving %s: %s; retrying in %.0fs", user, exc, LEAVE_RETRY)
+            self._unsure.add(user)
             self._schedule_leave(user, LEAVE_RETRY)
             return
+        self._unsure.discard(user)
         self.metrics.subscriptions.dec()
         if last:  # under the lock: a quick return cannot be overtaken by this
             await self._announce(user, False)

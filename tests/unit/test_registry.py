@@ -9,11 +9,14 @@ import pytest
 from hub.channels.registry import LocalRegistry
 from hub.errors import EngineUnavailable
 from hub.metrics import Metrics
+from tests.harness import until
 
 
 class FlakyBroker:
     def __init__(self) -> None:
         self.subscribed: set[str] = set()
+        self.online: set[str] = set()
+        self.connects = 0
 
     async def subscribe(self, user: str) -> None:
         self.subscribed.add(user)
@@ -22,7 +25,13 @@ class FlakyBroker:
         self.subscribed.discard(user)
 
     async def connected(self, user: str) -> bool:
+        self.connects += 1
+        self.online.add(user)  # it ran; then its reply was lost
         raise EngineUnavailable("redis blipped")
+
+    async def disconnected(self, user: str) -> bool:
+        self.online.discard(user)
+        return True
 
 
 class FakeSession:
@@ -30,15 +39,65 @@ class FakeSession:
 
 
 async def test_a_failed_attach_is_rolled_back() -> None:
+    """`connected` ran but its reply failed: the user must not stay online (nor
+    subscribed, nor keep a lock) once the socket is refused."""
+    announced: list[bool] = []
+
     async def presence(user: str, online: bool) -> None:
-        raise AssertionError("nobody came online")
+        announced.append(online)
 
     broker: Any = FlakyBroker()
     registry = LocalRegistry(broker, Metrics(), presence)
     with pytest.raises(EngineUnavailable):
         await registry.attach(FakeSession())  # type: ignore[arg-type]
-    assert registry.sessions == {} and broker.subscribed == set()
-    assert registry._locks == {} and registry.metrics.subscriptions.value == 0
+    assert registry.sessions == {}
+    await until(lambda: broker.online == set() and registry._locks == {})
+    assert broker.subscribed == set() and registry.metrics.subscriptions.value == 0
+    assert announced == [False]  # friends may have seen it online through another path
+
+
+class LateReplyOnceBroker(FlakyBroker):
+    async def connected(self, user: str) -> bool:
+        if self.connects == 0:
+            return await super().connected(user)
+        self.connects += 1
+        self.online.add(user)
+        return True
+
+
+async def test_a_tab_back_before_a_failed_attach_is_undone_sets_presence_again() -> None:
+    """The second tab takes the "came back within the grace" path, which normally skips
+    the presence round trip; after a failed `connected` it must not."""
+    announced: list[bool] = []
+
+    async def presence(user: str, online: bool) -> None:
+        announced.append(online)
+
+    broker: Any = LateReplyOnceBroker()
+    registry = LocalRegistry(broker, Metrics(), presence)
+    with pytest.raises(EngineUnavailable):
+        await registry.attach(FakeSession())  # type: ignore[arg-type]
+    await registry.attach(FakeSession())  # type: ignore[arg-type]  # before the undo runs
+    assert broker.connects == 2 and announced == [True]
+    assert "ann" in registry.sessions and registry.metrics.subscriptions.value == 1
+    assert broker.online == {"ann"} and broker.subscribed == {"ann"}
+
+
+class RefusingBroker(FlakyBroker):
+    async def subscribe(self, user: str) -> None:
+        raise EngineUnavailable("redis live feed is reconnecting")
+
+
+async def test_a_refused_subscribe_leaves_nothing_behind() -> None:
+    async def presence(user: str, online: bool) -> None:
+        raise AssertionError("nobody came online")
+
+    broker: Any = RefusingBroker()
+    registry = LocalRegistry(broker, Metrics(), presence)
+    with pytest.raises(EngineUnavailable):
+        await registry.attach(FakeSession())  # type: ignore[arg-type]
+    assert registry.sessions == {} and registry._leaving == {} and registry._locks == {}
+    assert broker.connects == 0 and registry.metrics.subscriptions.value == 0
 
 
 class OnceFailingBroker(FlakyBroker):
