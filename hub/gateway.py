@@ -78,7 +78,9 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         try:
             await node.registry.attach(session)
             attached = True
-            await _resume(node, session, ws.query_params.get("since"))
+            if not await _resume(node, session, ws.query_params.get("since")):
+                await session.close(CloseCode.UNAUTHENTICATED, "logged out")
+                return
         except EngineUnavailable:
             await ws.close(CloseCode.INTERNAL, "storage unavailable; retry")
             return
@@ -93,16 +95,25 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await session.finish()
 
 
-async def _resume(node: Node, session: Session, since: str | None) -> None:
-    """Read the inbox head (and what follows `since`); queue hello and the replay."""
+async def _resume(node: Node, session: Session, since: str | None) -> bool:
+    """Read the inbox head (and what follows `since`); queue hello and the replay.
+    False when the login ended meanwhile: nothing is sent then.
+
+    The token is read again here, beside the inbox read, because a logout's `revoked`
+    signal reaches only sessions already attached: one that arrived while this socket
+    was between its first check and `attach` was missed, but the logout deleted the
+    login before it signalled, so this read sees it gone."""
+    login = node.store.session_user(session.token_hash, node.clock.now_ms())
     if since:
-        user, replay = await together(node.store.get_user(session.user),
-                                      node.broker.replay(session.user, since))
+        user, replay, holder = await together(node.store.get_user(session.user),
+                                              node.broker.replay(session.user, since), login)
         head, frames, gap = replay.head, replay.frames, replay.gap
     else:
-        user, head = await together(node.store.get_user(session.user),
-                                    node.broker.head(session.user))
+        user, head, holder = await together(node.store.get_user(session.user),
+                                            node.broker.head(session.user), login)
         frames, gap = [], False
+    if holder != session.user:
+        return False
     if frames:
         last_seq = seq_of(frames[-1]) or head.seq
     elif since and not gap:
@@ -121,6 +132,7 @@ async def _resume(node: Node, session: Session, since: str | None) -> None:
         "replayed": len(frames), "node": node.settings.node_id, "protocol": 1,
     })
     session.go_live(frames, last_seq, first=hello)
+    return True
 
 
 async def _read_loop(ws: WebSocket, node: Node, ops: OpRegistry, session: Session) -> None:

@@ -119,3 +119,11 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0)
     async with asyncio.timeout(timeout):
         while not await check():  # noqa: ASYNC110 - no event exists for another process
             await asyncio.sleep(0.02)
+
+
+async def until(holds: Callable[[], bool], timeout: float = 5.0) -> None:
+    """`eventually` for a condition on in-process state that no event announces (a
+    registry entry gone, a background task's effect)."""
+    async def check() -> bool:
+        return holds()
+    await eventually(check, timeout)

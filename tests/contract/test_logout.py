@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from hub.client import Client, KjClosed, login
-from tests.harness import PASSWORD, InProcessHub, Users
+from tests.harness import PASSWORD, InProcessHub, Users, until
 
 
 async def test_logout_closes_only_that_logins_sockets(hub: InProcessHub, users: Users) -> None:
@@ -52,3 +54,34 @@ async def test_a_logout_missed_while_the_feed_was_down_is_caught_on_resync(
     await node.store.delete_session(token_hash(str(ann.token)))  # logged out, signal lost
     node._resync()  # what the broker calls when its live feed comes back
     assert await ann.wait_closed() == 4401
+
+
+async def test_a_socket_attaching_during_its_logout_is_closed(
+        hub: InProcessHub, users: Users, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its token was checked, then the logout's `revoked` signal went out before the
+    socket was attached (on Redis: while its SUBSCRIBE was in flight), so the signal
+    missed it. It must still end with 4401, before any hello or event."""
+    ann = await users.new("ann", connect=False)
+    node = hub.node
+    entered, go_on = asyncio.Event(), asyncio.Event()
+    subscribe = node.broker.subscribe
+
+    async def slow_subscribe(user: str) -> None:
+        if user == ann.name:
+            entered.set()
+            await go_on.wait()
+        await subscribe(user)
+
+    monkeypatch.setattr(node.broker, "subscribe", slow_subscribe)
+    opening = asyncio.create_task(Client.connect(hub.url, ann.token, name=ann.name))
+    async with asyncio.timeout(5):
+        await entered.wait()  # authenticated, not yet attached
+    async with httpx.AsyncClient() as http:
+        response = await http.post(hub.url + "/api/logout",
+                                   headers={"Authorization": f"Bearer {ann.token}"})
+    assert response.status_code == 200
+    go_on.set()
+    with pytest.raises(KjClosed) as refused:
+        await opening
+    assert refused.value.code == 4401 and "logged out" in refused.value.reason
+    await until(lambda: ann.name not in node.registry.sessions)

@@ -16,7 +16,7 @@ from hub.channels.redis_support import connect
 from hub.errors import EngineUnavailable
 from hub.protocol import encode_event_body, frame_event, seq_of
 from tests.freezing_proxy import FreezingProxy
-from tests.harness import eventually
+from tests.harness import eventually, until
 from tests.redis_server import RedisServer
 
 
@@ -355,7 +355,7 @@ async def test_a_quiet_but_live_feed_is_kept(redis_server: RedisServer, key_pref
         live = broker._live
         assert live is not None
         pinged = live.last_read
-        await eventually(lambda: _async(live.last_read > pinged + 0.2))  # pongs came
+        await until(lambda: live.last_read > pinged + 0.2)  # pongs came
         assert broker._live is live and sink.resyncs == 0
         await broker.deliver(body(1), ["jo"])
         await sink.wait_for(1)
