@@ -202,6 +202,9 @@ class RedisBroker:
                 await live.subscribe([channel])
         except (TimeoutError, LiveError) as exc:
             self._channels.pop(channel, None)
+            if isinstance(exc, TimeoutError):  # it may still take effect: take it back
+                with contextlib.suppress(LiveError):
+                    live.unsubscribe([channel])
             raise EngineUnavailable(f"redis subscribe failed: {exc}") from exc
 
     async def unsubscribe(self, user: str) -> None:

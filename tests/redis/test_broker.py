@@ -343,6 +343,28 @@ async def test_a_live_feed_gone_silent_is_dropped_and_reestablished(
         await proxy.close()
 
 
+async def test_a_subscribe_that_times_out_is_taken_back(
+        make_broker: BrokerFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its SUBSCRIBE may still reach Redis: left alone, the node would receive (and drop)
+    that user's frames until the next visit."""
+    broker, _ = await make_broker()
+    live = broker._live
+    assert live is not None
+    taken_back: list[list[bytes]] = []
+    never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def stuck(channels: Any) -> None:
+        await never
+
+    monkeypatch.setattr("hub.channels.redis.SUBSCRIBE_TIMEOUT", 0.05)
+    monkeypatch.setattr(live, "subscribe", stuck)
+    monkeypatch.setattr(live, "unsubscribe", lambda channels: taken_back.append(list(channels)))
+    with pytest.raises(EngineUnavailable):
+        await broker.subscribe("jo")
+    assert taken_back == [[broker.keys.live("jo").encode()]]
+    assert broker.health()["subscribed"] == 0
+
+
 async def test_a_quiet_but_live_feed_is_kept(redis_server: RedisServer, key_prefix: str
                                              ) -> None:
     """No events for many intervals: the PINGs are answered, the feed stays."""
