@@ -324,7 +324,7 @@ async def test_a_live_feed_gone_silent_is_dropped_and_reestablished(
     proxy = await FreezingProxy(redis_server.port).start()
     sink = Received()
     broker = RedisBroker(connect(proxy.url), Keys(key_prefix), "n1", 1000,
-                         live_ping_every=0.1)
+                         live_ping_every=0.25)
     try:
         await broker.start(sink, sink.on_resync)
         await broker.subscribe("jo")
@@ -370,7 +370,7 @@ async def test_a_quiet_but_live_feed_is_kept(redis_server: RedisServer, key_pref
     """No events for many intervals: the PINGs are answered, the feed stays."""
     sink = Received()
     broker = RedisBroker(connect(redis_server.url), Keys(key_prefix), "n1", 1000,
-                         live_ping_every=0.05)
+                         live_ping_every=0.25)
     try:
         await broker.start(sink, sink.on_resync)
         await broker.subscribe("jo")
