@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from hub.channels.keys import INGRESS_GROUP, Keys
 from hub.channels.redis_support import connect
 from hub.client import Client
-from tests.harness import HubProcess, Users, befriend
+from tests.harness import HubProcess, Users, befriend, eventually
 from tests.redis_server import RedisServer
 
 ENV = {"KJ_INGRESS_CLAIM_IDLE": "0.5"}
@@ -121,6 +121,11 @@ async def test_malformed_entries_are_dead_lettered_without_blocking(
     await produce(redis, keys, event="after", to=[ann.name], data={"ok": True})
     event = await ann.next_event("x.after", timeout=10)
     assert event.data == {"ok": True}
+
+    async def all_dead_lettered() -> bool:  # the other node may still be on one of them
+        return await redis.xlen(keys.ingress_dead) >= 4
+
+    await eventually(all_dead_lettered, timeout=10)
     dead = await redis.xrange(keys.ingress_dead)
     reasons = {f[b"entry"].decode(): f[b"reason"].decode() for _, f in dead}
     assert set(reasons) == {bad_json, no_event, unknown, not_text}
