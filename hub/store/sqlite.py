@@ -15,6 +15,8 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from hub.models import Comment, Entry, Gift, Mood, UserRecord, Visibility, Visit
 from hub.store.schema import apply_schema, check_database
 
@@ -222,15 +224,19 @@ class SqliteStore:
     ) -> list[Mood]:
         if not sources:
             return []
-        pairs = " OR ".join("(author = ? AND visibility = ?)" for _ in sources)
-        args: list[Any] = [x for pair in sources for x in pair]
+        # The sources travel as one JSON parameter: an OR term per source would pass
+        # SQLite's expression-depth limit (1,000) at ~500 friends.
+        args: list[Any] = [orjson.dumps([list(pair) for pair in sources]).decode()]
         bound = ""
         if before is not None:
-            bound = " AND id < ?"
+            bound = " WHERE m.id < ?"
             args.append(int(before))
         args.append(limit)
         rows = self.db.execute(
-            f"SELECT * FROM moods WHERE ({pairs}){bound} ORDER BY id DESC LIMIT ?", args
+            "SELECT m.* FROM json_each(?) AS s JOIN moods AS m"
+            " ON m.author = json_extract(s.value, '$[0]')"
+            " AND m.visibility = json_extract(s.value, '$[1]')"
+            f"{bound} ORDER BY m.id DESC LIMIT ?", args
         ).fetchall()
         return [_mood(row) for row in rows]
 

@@ -34,6 +34,31 @@ async def test_feed_is_newest_first_and_pages_with_before(users: Users) -> None:
     assert [m["text"] for m in page3["items"]] == ["m0"] and page3["next"] is None
 
 
+async def test_feed_of_a_user_with_many_friends(hub: InProcessHub, users: Users) -> None:
+    """600 friends: the memory engine's query once had a term per source and SQLite
+    refused it (`internal`) from about 500."""
+    from hub.models import UserRecord
+
+    a = await users.new("a")
+    store = hub.node.store
+    friends = [f"m{i}_{a.name}"[:20] for i in range(600)]
+    for name in friends:
+        await store.create_user(UserRecord(
+            username=name, display_name=name, password_hash="x", created=0, signature="",
+            head_portrait="cat", skin="classic", music="none", points=0))
+        await store.add_friendship(a.name, name)
+    stranger = await users.new("s")
+    await store.add_mood(friends[0], "朋友可见", "friends", "", 1)
+    await store.add_mood(friends[-1], "私密", "private", "", 2)
+    await stranger.call("mood.post", {"text": "公开但不是朋友", "visibility": "public"})
+    await store.add_mood(friends[-1], "公开", "public", "", 3)
+    await a.call("mood.post", {"text": "我的", "visibility": "private"})
+    page = await a.call("feed", {"limit": 2})
+    assert [m["text"] for m in page["items"]] == ["我的", "公开"]
+    rest = await a.call("feed", {"before": page["next"]})
+    assert [m["text"] for m in rest["items"]] == ["朋友可见"]
+
+
 async def test_feed_counts_likes_and_comments_per_viewer(users: Users) -> None:
     a, b = await users.new("a"), await users.new("b")
     await befriend(a, b)
