@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub import validate
 from hub.channels.audience import friends_only_owner
-from hub.errors import bad_request
+from hub.errors import bad_request, not_found
 from hub.handlers.common import awards, people, person, visible_mood
 from hub.together import together
 
@@ -31,6 +31,8 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     comment, found = await together(
         node.store.add_comment(mood_id, ctx.user, text, reply_to, node.clock.now_ms()),
         people(node, [ctx.user]))
+    if comment is None:  # deleted since it was read: nothing stored, nothing to announce
+        raise not_found(f"no mood {mood_id}")
     who = person(found, ctx.user)
     comment["author_name"], comment["author_portrait"] = (
         who["display_name"], who["head_portrait"])

@@ -88,7 +88,10 @@ class Store(Protocol):
 
     async def add_comment(
         self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int
-    ) -> Comment: ...
+    ) -> Comment | None:
+        """None when the mood no longer exists (deleted since it was read): then nothing
+        is stored."""
+        ...
 
     async def get_comment(self, comment_id: str) -> Comment | None: ...
 

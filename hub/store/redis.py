@@ -260,13 +260,16 @@ class RedisStore(RedisSocial):
     @engine_call
     async def add_comment(
         self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int
-    ) -> Comment:
+    ) -> Comment | None:
         mid, k = _id(mood_id), self.keys
         cid = str(await self.pipe.command(b"HINCRBY", k.ids, b"comment", b"1"))
         fields = ["mood_id", mid, "author", author, "text", text,
                   "reply_to", "" if reply_to is None else _id(reply_to), "ts", ts]
-        await self.pipe.script(SCRIPTS["add_comment"],
-                               [k.mood(mid), k.comments(mid), k.comment(cid)], [cid, *fields])
+        stored = await self.pipe.script(SCRIPTS["add_comment"],
+                                        [k.mood(mid), k.comments(mid), k.comment(cid)],
+                                        [cid, *fields])
+        if not int(stored):
+            return None
         return Comment(id=cid, mood_id=mood_id, author=author, text=text, reply_to=reply_to,
                        ts=ts)
 

@@ -242,12 +242,16 @@ class SqliteStore:
 
     async def add_comment(
         self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int
-    ) -> Comment:
-        with self.db:
+    ) -> Comment | None:
+        mid = int(mood_id)
+        with self.db:  # only while the mood exists: no orphan of a concurrent delete
             cur = self.db.execute(
-                "INSERT INTO comments (mood_id, author, text, reply_to, ts) VALUES (?, ?, ?, ?, ?)",
-                (int(mood_id), author, text, None if reply_to is None else int(reply_to), ts),
+                "INSERT INTO comments (mood_id, author, text, reply_to, ts)"
+                " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM moods WHERE id = ?)",
+                (mid, author, text, None if reply_to is None else int(reply_to), ts, mid),
             )
+        if cur.rowcount != 1:
+            return None
         return Comment(id=str(cur.lastrowid), mood_id=mood_id, author=author, text=text,
                        reply_to=reply_to, ts=ts)
 

@@ -306,3 +306,30 @@ async def test_a_visit_notifies_the_owner_once_a_day(users: Users) -> None:
     await b.call("guestbook.post", {"to": a.name, "text": "marker"})
     await a.next_event("guestbook")
     await a.expect_no_event("visit", within=0)  # reloads before the marker sent nothing
+
+
+async def test_a_comment_racing_its_moods_deletion_is_refused_and_leaves_nothing(
+        hub: InProcessHub, users: Users, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mood is deleted between the op's read of it and its write: the comment is
+    neither stored nor announced nor rewarded, and the op says `not_found`."""
+    a, b = await users.new("a"), await users.new("b")
+    await befriend(a, b)
+    mood = (await a.call("mood.post", {"text": "马上删除"}))["mood"]
+    await b.next_event("mood")
+    store = hub.node.store
+    add_comment = store.add_comment
+
+    async def after_a_delete(*args: object) -> object:
+        await a.call("mood.delete", {"mood_id": mood["id"]})  # lands in the gap
+        return await add_comment(*args)
+
+    monkeypatch.setattr(store, "add_comment", after_a_delete)
+    points = (await store.get_user(a.name))["points"]
+    assert await _error(b, "comment.post", {"mood_id": mood["id"], "text": "晚了"}) == \
+        "not_found"
+    assert (await b.next_event("mood.deleted")).data == {"mood_id": mood["id"]}
+    assert await store.comments([mood["id"]], 10) in ({}, {mood["id"]: ([], 0)})
+    assert (await store.get_user(a.name))["points"] == points
+    await b.call("mood.post", {"text": "marker"})
+    await a.next_event("mood")  # everything published before it has arrived
+    await a.expect_no_event("comment", within=0)
