@@ -14,10 +14,13 @@ if TYPE_CHECKING:
     from hub.ops import Context, Handler
 
 
-async def _befriend(ctx: Context, other: str) -> None:
-    await ctx.node.store.add_friendship(ctx.user, other)
+async def _befriend(ctx: Context, other: str) -> bool:
+    """Make the friendship; False when a concurrent op already had (it announced it)."""
+    if not await ctx.node.store.add_friendship(ctx.user, other):
+        return False
     await ctx.node.publish("friend.added", {"users": sorted((ctx.user, other))},
                            pair(ctx.user, other))
+    return True
 
 
 async def request(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
@@ -34,6 +37,12 @@ async def request(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         return {"friends": True}
     if not await store.add_request(ctx.user, to):
         raise conflict(f"a request to {to} is already pending")
+    incoming, _ = await store.requests(ctx.user)
+    if to in incoming:
+        # Both asked at once (on Redis both reads above can miss the other's request):
+        # the second to store its request sees the first's, so they end up friends.
+        await _befriend(ctx, to)
+        return {"friends": True}
     await ctx.node.publish("friend.request", {"from": ctx.user}, {to})
     return {}
 
@@ -43,7 +52,8 @@ async def accept(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     incoming, _ = await ctx.node.store.requests(ctx.user)
     if frm not in incoming:
         raise not_found(f"no pending request from {frm}")
-    await _befriend(ctx, frm)
+    if not await _befriend(ctx, frm):  # another tab accepted it meanwhile
+        raise conflict(f"you and {frm} are already friends")
     return {}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -201,6 +203,59 @@ async def test_friend_errors(users: Users) -> None:
     assert await b.call("friend.request", {"to": a.name}) == {"friends": True}
     assert await _error(a, "friend.request", {"to": b.name}) == "conflict"
     assert [f["user"] for f in (await a.call("friends.list"))["friends"]] == [b.name]
+
+
+def _both_at_once(store: object, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hold the first call of store.<name> until a second one arrives, then run both:
+    two ops interleaved at that point, as they can be on Redis."""
+    real = getattr(store, name)
+    arrived: list[int] = []
+    both = asyncio.Event()
+
+    async def held(*args: object) -> object:
+        arrived.append(1)
+        if len(arrived) == 2:
+            both.set()
+        async with asyncio.timeout(5):
+            await both.wait()
+        return await real(*args)
+
+    monkeypatch.setattr(store, name, held)
+
+
+async def test_two_tabs_accepting_one_request_make_one_friendship(
+        hub: InProcessHub, users: Users, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = await users.new("a"), await users.new("b")
+    b2 = await users.tab(b)
+    await a.call("friend.request", {"to": b.name})
+    await b.next_event("friend.request")
+    _both_at_once(hub.node.store, "add_friendship", monkeypatch)
+    replies = await asyncio.gather(*(tab.request("friend.accept", {"from": a.name})
+                                     for tab in (b, b2)))
+    assert sorted(r["ok"] for r in replies) == [False, True]
+    assert next(r for r in replies if not r["ok"])["error"]["code"] == "conflict"
+    await a.next_event("friend.added")
+    await b.call("mood.post", {"text": "marker"})
+    await a.next_event("mood")  # all published before it has arrived: one friend.added
+    await a.expect_no_event("friend.added", within=0)
+
+
+async def test_two_users_asking_each_other_at_once_become_friends(
+        hub: InProcessHub, users: Users, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = await users.new("a"), await users.new("b")
+    _both_at_once(hub.node.store, "add_request", monkeypatch)
+    replies = await asyncio.gather(a.call("friend.request", {"to": b.name}),
+                                   b.call("friend.request", {"to": a.name}))
+    # the later of the two to store its request sees the other's: it says "friends"
+    assert {"friends": True} in replies
+    for me, other in ((a, b), (b, a)):
+        listed = await me.call("friends.list")
+        assert [f["user"] for f in listed["friends"]] == [other.name]
+        assert listed["incoming"] == listed["outgoing"] == []
+        await me.next_event("friend.added")
+    await b.call("mood.post", {"text": "marker"})
+    await a.next_event("mood")
+    await a.expect_no_event("friend.added", within=0)
 
 
 async def test_users_search(users: Users) -> None:
