@@ -226,7 +226,8 @@ class SqliteStore:
             return []
         # The sources travel as one JSON parameter: an OR term per source would pass
         # SQLite's expression-depth limit (1,000) at ~500 friends.
-        args: list[Any] = [orjson.dumps([list(pair) for pair in sources]).decode()]
+        # (Deduplicated, or a source named twice would join its moods twice.)
+        args: list[Any] = [orjson.dumps([list(p) for p in dict.fromkeys(sources)]).decode()]
         bound = ""
         if before is not None:
             bound = " WHERE m.id < ?"
