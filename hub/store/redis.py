@@ -74,7 +74,7 @@ USER_FIELDS = ("username", "display_name", "password_hash", "created", "signatur
 MOOD_FIELDS = ("author", "text", "visibility", "tag", "ts")
 COMMENT_FIELDS = ("mood_id", "author", "text", "reply_to", "ts")
 TIMELINE_RETRIES = 3  # a mood deleted between the two reads of `timeline` is refetched
-DELETE_RETRIES = 20  # comments arriving while `delete_mood` reads them
+DELETE_RETRIES = 20  # another delete of the same mood running at once
 
 
 class RedisStore(RedisSocial):
@@ -216,6 +216,11 @@ class RedisStore(RedisSocial):
     @engine_call
     async def delete_mood(self, mood_id: str) -> bool:
         mid, k = _id(mood_id), self.keys
+        # Refuse new comments first: the script below deletes only the comments it was
+        # told of, and without the mark a steady stream of comments could make every
+        # retry stale. Left set if this node dies here: the mood can be deleted again.
+        if not int(await self.pipe.script(SCRIPTS["seal_mood"], [k.mood(mid)], [])):
+            return False
         for _ in range(DELETE_RETRIES):
             (author, visibility), cids = await self.pipe.batch([
                 packed(b"HMGET", k.mood(mid), b"author", b"visibility"),

@@ -20,7 +20,7 @@ from hub.errors import EngineUnavailable
 from hub.models import Comment, UserRecord, Visibility
 from hub.store.base import Store
 from hub.store.redis import RedisStore
-from hub.store.redis_social import POINTS_DAY_TTL
+from hub.store.redis_social import POINTS_DAY_TTL, SCRIPTS
 from hub.store.sqlite import SqliteStore
 from tests.redis_server import RedisServer
 
@@ -339,6 +339,28 @@ async def test_deleting_a_mood_while_it_is_commented(store: RedisStore, client: 
     assert deleted
     left = await keys_under(client, key_prefix)
     assert left == {Keys(key_prefix).ids}  # no mood keys, no comment hashes, no timeline
+
+
+async def test_a_comment_flood_cannot_starve_a_deletion(
+        store: RedisStore, client: Redis, key_prefix: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A comment lands before every attempt of the delete script (ops over HTTP are not
+    rate-limited, and anyone may comment on a public mood): the deletion still goes
+    through, and what arrives once it has begun is refused."""
+    mood = await store.add_mood("ann", "spammed", "public", "", T0)
+    await store.add_comment(mood["id"], "bob", "before", None, T0)
+    script = store.pipe.script
+    refused: list[object] = []
+
+    async def flooded(lua: Any, keys: Any, args: Any, **kw: Any) -> Any:
+        if lua is SCRIPTS["delete_mood"]:
+            refused.append(await store.add_comment(mood["id"], "bob", "spam", None, T0))
+        return await script(lua, keys, args, **kw)
+
+    monkeypatch.setattr(store.pipe, "script", flooded)
+    assert await store.delete_mood(mood["id"])
+    assert refused == [None]  # one attempt was enough, and its comment was refused
+    assert await keys_under(client, key_prefix) == {Keys(key_prefix).ids}
 
 
 # -- gifts, guestbook, visits, points ---------------------------------------------------
