@@ -16,6 +16,7 @@ import { initNotify, notifyEvent, mountNotifications, resetNotify } from './js/n
 import { portrait, levelBadge, levelProgress, learnPortrait, learnName } from './js/widgets.js';
 import { setOwnSkin } from './js/skin.js';
 import { stop as stopMusic } from './js/music.js';
+import { stopGifts } from './js/giftanim.js';
 
 const CONN_LABELS = {
   connecting: ['连接中', 'Connecting'],
@@ -178,6 +179,7 @@ function startSession(user) {
 function endSession(message) {
   if (unmount) { try { unmount(); } catch { /* ignore */ } unmount = null; }
   stopMusic();
+  stopGifts();
   currentUser = null;
   reset();
   resetNotify();

@@ -122,6 +122,16 @@ export function playGift(gift, card, onDone) {
   if (!playing) next();
 }
 
+/** End every scene now and forget the queued ones (logout: the next person at this
+ * screen must not see the previous user's gifts and their private messages). */
+export function stopGifts() {
+  queue.length = 0;
+  for (const overlay of document.querySelectorAll('.gift-anim')) {
+    if (typeof overlay.finish === 'function') overlay.finish();
+    overlay.remove();
+  }
+}
+
 function next() {
   const item = queue.shift();
   if (!item) { playing = false; return; }

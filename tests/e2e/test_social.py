@@ -246,6 +246,16 @@ def test_gift_plays_then_settles_on_shelf(kj: Kit) -> None:
     expect(anim_a).to_have_count(0)
     expect(pa.get_by_test_id("my-gift-shelf").locator("[data-gift=balloon]")).to_have_count(1)
 
+    # A logout (here from another device) ends the scene playing and drops those queued:
+    # the next person at this screen must not see them, nor their private messages.
+    for n in range(2):
+        kj.api.op(b, "gift.send", {"to": a.name, "gift": "rose", "message": f"悄悄话 {n}"})
+    expect(anim_a).to_have_attribute("data-animation", "rose")
+    out = kj.api.http.post(f"{a.url}/api/logout", headers={"Authorization": f"Bearer {a.token}"})
+    assert out.status_code == 200
+    expect(pa.get_by_test_id("login-form")).to_be_visible()
+    assert anim_a.count() == 0  # at once, not when the scene would have ended
+
 
 def test_visit_and_guestbook_reach_the_owner_live(kj: Kit) -> None:
     """B opens A's space: A's visitor list and notifications update live; B signs the
