@@ -67,7 +67,8 @@ class Node:
 
     async def start(self) -> None:
         await self.store.start()
-        await self.broker.start(self.registry.fan_out, self._resync, self._gone_offline)
+        await self.broker.start(self.registry.fan_out, self._resync, self._gone_offline,
+                                on_hold=self.registry.hold_all)
         self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="heartbeat")
         self.gc.install()
 
@@ -112,7 +113,9 @@ class Node:
             # down is lost, so a catch-up checks the login is still valid
             session.close_soon(CloseCode.UNAUTHENTICATED, "logged out")
             return [], after_seq
-        replay = await self.broker.replay(session.user, make_event_id(session.epoch, after_seq))
+        held = session.last_frame if after_seq == session.last_seq else None
+        replay = await self.broker.replay(session.user, make_event_id(session.epoch, after_seq),
+                                          holding=held)
         if replay.gap:
             raise HistoryLost(f"inbox of {session.user} no longer holds seq {after_seq + 1}")
         return replay.frames, replay.head.seq if not replay.frames else _last_seq(replay.frames)

@@ -52,6 +52,9 @@ class Session:
         self.queue: list[bytes] = []  # a list, not a deque: an idle socket's is tiny
         self.queued_bytes = 0
         self.last_seq = 0
+        # The frame of `last_seq` as this node delivered it (None until one is): a
+        # catch-up checks that the inbox still holds it, see `Broker.replay`.
+        self.last_frame: bytes | None = None
         self._epoch = ""
         self._mark = epoch_mark("")  # how this epoch's event frames start
         self.last_recv = 0.0
@@ -74,6 +77,7 @@ class Session:
         # queue bound must not cut off the very resume that is meant to repair a gap.
         self._credit = 0
         self._resync_pending = False  # a resync was asked for while buffering
+        self._held = False  # buffering since the broker lost its live feed, see `hold`
         self.token_hash = ""  # of the token it authenticated with: re-checked on resync
 
     @property
@@ -125,6 +129,7 @@ class Session:
         if (self._buffer is None and seq is not None and seq == self.last_seq + 1
                 and frame.startswith(self._mark)):
             self.last_seq = seq  # the common case first: the next frame, in order
+            self.last_frame = frame
             self.send(frame)
             return
         if seq is None:
@@ -147,14 +152,32 @@ class Session:
             return  # already sent by a replay
         elif seq == self.last_seq + 1:
             self.last_seq = seq
+            self.last_frame = frame
             self.send(frame)
         else:
             self._buffer = [(seq, frame)]
             self._catching_up = asyncio.create_task(self._resync(), name=f"resync:{self.user}")
 
+    def hold(self) -> None:
+        """The broker lost its live feed: hold live frames until the catch-up that
+        `resync` starts has checked the inbox. A Redis back from a crash may have lost
+        acknowledged events and hand their seqs out again; a new event taking a seq
+        this tab already has must not pass for a duplicate (or the next one for new)."""
+        if self.closed or self._held:
+            return
+        if self._buffer is None:
+            self._buffer = []
+            self._held = True
+        else:  # mid-resume or mid-catch-up: that read may predate the loss
+            self._resync_pending = True
+
     def resync(self) -> None:
         """Catch up from the inbox (after the broker lost its live feed)."""
         if self.closed:
+            return
+        if self._held:
+            self._held = False
+            self._catching_up = asyncio.create_task(self._resync(), name=f"resync:{self.user}")
             return
         if self._buffer is not None:
             # Mid-resume or mid-catch-up: its inbox read may predate the lost frames,
@@ -195,6 +218,10 @@ class Session:
             self.send(frame, replayed=True)
         for frame in early:
             self.send(frame)
+        if frames:
+            self.last_frame = frames[-1]
+        elif last_seq != self.last_seq:
+            self.last_frame = None  # a position this tab was told, not a frame it got
         self.last_seq = last_seq
         buffered, self._buffer = self._buffer or [], None
         self._buffered_bytes = 0

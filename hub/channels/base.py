@@ -26,6 +26,9 @@ FrameSink = Callable[[Sequence[LiveFrame]], None]
 # Called after the broker lost and regained its live feed (Redis reconnect): frames
 # published meanwhile were missed, so every local connection must catch up from its inbox.
 ResyncHook = Callable[[], None]
+# Called when the broker loses its live feed, before it resubscribes: every local
+# connection holds its live frames until that resync's catch-up has checked its inbox.
+HoldHook = Callable[[], None]
 # Of the given usernames, those that are not registered users.
 Unregistered = Callable[[Sequence[str]], list[str]]
 # A user's friends as they are now, synchronously: the memory broker's `friends_of` check.
@@ -51,7 +54,8 @@ class Replay:
 
 class Broker(Protocol):
     async def start(self, sink: FrameSink, on_resync: ResyncHook,
-                    on_offline: OfflineHook | None = None) -> None: ...
+                    on_offline: OfflineHook | None = None, *,
+                    on_hold: HoldHook | None = None) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -71,9 +75,16 @@ class Broker(Protocol):
 
     async def head(self, user: str) -> InboxHead: ...
 
-    async def replay(self, user: str, since: str) -> Replay:
+    async def replay(self, user: str, since: str, *, holding: bytes | None = None) -> Replay:
         """Inbox events after `since` (an event id). On a gap: every retained event
-        when `since` is of this epoch, none when it is of another."""
+        when `since` is of this epoch, none when it is of another.
+
+        `holding` is the frame of `since` as this node delivered it (a catch-up's). The
+        inbox must still hold that very frame at `since`. If it holds another, or its
+        head is now below `since`, the inbox lost events it had acknowledged (a Redis
+        crash under `appendfsync everysec`) and is handing their seqs out again: its
+        history is void, so the broker gives the inbox a new epoch and reports a gap,
+        and every tab of the user resumes with `gap`."""
         ...
 
     async def subscribe(self, user: str) -> None:

@@ -26,7 +26,14 @@ from typing import Any
 import redis.exceptions as rex
 from redis.asyncio import Redis
 
-from hub.channels.base import FrameSink, InboxHead, OfflineHook, Replay, ResyncHook
+from hub.channels.base import (
+    FrameSink,
+    HoldHook,
+    InboxHead,
+    OfflineHook,
+    Replay,
+    ResyncHook,
+)
 from hub.channels.keys import Keys
 from hub.channels.redis_commands import Commands
 from hub.channels.redis_live import LiveConnection, LiveError, close_quietly, open_live, pack
@@ -66,6 +73,7 @@ class RedisBroker:
         self.pipe = pipe or pipe_for(client)
         self._sink: FrameSink | None = None
         self._on_resync: ResyncHook = lambda: None
+        self._on_hold: HoldHook = lambda: None
         self._on_offline: OfflineHook = lambda user: None
         self._local: set[str] = set()  # users this node announced as connected
         self._channels: dict[bytes, str] = {}  # live channel → user, while subscribed
@@ -79,9 +87,12 @@ class RedisBroker:
 
     # lifecycle
     async def start(self, sink: FrameSink, on_resync: ResyncHook,
-                    on_offline: OfflineHook | None = None) -> None:
+                    on_offline: OfflineHook | None = None, *,
+                    on_hold: HoldHook | None = None) -> None:
         self._sink = sink
         self._on_resync = on_resync
+        if on_hold is not None:
+            self._on_hold = on_hold
         if on_offline is not None:
             self._on_offline = on_offline
         await self._boot()
@@ -172,22 +183,41 @@ class RedisBroker:
         return await self._head_of(user)
 
     @engine_call
-    async def replay(self, user: str, since: str) -> Replay:
+    async def replay(self, user: str, since: str, *, holding: bytes | None = None) -> Replay:
         k = self.keys
         head = await self._head_of(user)
         parsed = parse_event_id(since)
-        if parsed is None or parsed[0] != head.epoch or parsed[1] > head.seq:
+        if parsed is None or parsed[0] != head.epoch:
             return Replay(head=head, gap=True)
         after = parsed[1]
-        if after == head.seq:
+        check = holding is not None and after > 0
+        if after > head.seq:
+            if check:  # this node delivered seq `after` of this epoch: Redis lost it
+                await self._void(user, head.epoch)
+            return Replay(head=head, gap=True)
+        if after == head.seq and not check:
             return Replay(head=head)
-        entries = await self.pipe.command(b"XRANGE", k.inbox(user), f"({after}-0", b"+",
-                                          retry=True)
+        # With a frame to check, `after` itself is read too (one command either way).
+        start = f"{after}-0" if check else f"({after}-0"
+        entries = await self.pipe.command(b"XRANGE", k.inbox(user), start, b"+", retry=True)
+        if check and entries and entries[0][0] == b"%d-0" % after:
+            if _field(entries[0][1], b"frame") != holding:
+                await self._void(user, head.epoch)  # another event took its seq
+                return Replay(head=head, gap=True)
+            entries = entries[1:]
+        # (an entry at `after` that is missing was trimmed, not lost: `first` tells)
         frames = [_field(fields, b"frame") for _, fields in entries]
         first = int(entries[0][0].split(b"-")[0]) if entries else head.seq + 1
         # Frames appended after the head was read are left to live delivery (seq dedupe).
         frames = frames[: max(0, head.seq - first + 1)]
         return Replay(head=head, frames=frames, gap=first != after + 1)
+
+    async def _void(self, user: str, epoch: str) -> None:
+        k = self.keys
+        if await self.pipe.script(SCRIPTS["void_epoch"], [k.meta(user), k.inbox(user)],
+                                  [epoch], retry=True):
+            log.warning("inbox of %s lost events Redis had acknowledged (epoch %s): "
+                        "its history is void, its tabs resume with a gap", user, epoch)
 
     # live feed
     async def subscribe(self, user: str) -> None:
@@ -250,6 +280,8 @@ class RedisBroker:
                 lost_before = True
                 log.warning("live feed: %s; retrying in %.2fs", exc, delay)
             finally:
+                if self._live_up.is_set() and not self._closing:
+                    self._on_hold()  # until the resync has checked each inbox
                 self._live_up.clear()
                 self._live = None
                 await close_quietly(live)

@@ -185,6 +185,11 @@ class LocalRegistry:
             if session.login == login:
                 session.close_soon(CloseCode.UNAUTHENTICATED, "logged out")
 
+    def hold_all(self) -> None:
+        for local in self.sessions.values():
+            for session in local:
+                session.hold()
+
     def resync_all(self) -> None:
         for local in self.sessions.values():
             for session in local:

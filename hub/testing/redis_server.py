@@ -70,6 +70,15 @@ class RedisServer:
                 self.proc.wait()
         self.proc = None
 
+    def crash(self) -> None:
+        """Stop as a crash does: SIGKILL, nothing written on the way out. A restart
+        then loads the last snapshot `SAVE` wrote, as a crash under `appendfsync
+        everysec` loses the writes of its last second."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
     def cleanup(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from hub.protocol import encode_event_body, frame_event
-from hub.session import CatchUp, Session
+from hub.session import CatchUp, HistoryLost, Session
 from tests.harness import until
 
 
@@ -282,3 +282,94 @@ async def test_live_frames_buffered_past_the_bound_are_read_from_the_inbox_inste
     assert transport.sent == inbox and asked == [0, 10]
     assert overflows == [] and not session.closed
     await session.finish()
+
+
+async def test_a_held_session_passes_nothing_live_until_its_catch_up_checked_the_inbox(
+) -> None:
+    """The live feed was lost: a Redis back from a crash may hand out again seqs this
+    tab already has. Until the catch-up has checked the inbox, no live frame passes,
+    neither one taking a seq already sent ("duplicate") nor the one after ("next"); the
+    catch-up is told the frame the tab holds, and a void history closes the tab."""
+    asked: list[tuple[int, bytes | None]] = []
+    checked = asyncio.Event()
+
+    async def catch_up(session: Session, after: int) -> tuple[list[bytes], int]:
+        asked.append((after, session.last_frame))
+        await checked.wait()
+        raise HistoryLost("the inbox lost what this tab holds")
+
+    transport = FakeTransport(direct=True)
+    transport.gate.set()
+    session, _ = _session(transport, catch_up=catch_up)
+    session.epoch = "e"
+    session.start()
+    session.go_live([_frame(1), _frame(2)], 2)
+    session.push_event(3, _frame(3))
+    await transport.wait_sent(3)
+    session.hold()
+    session.hold()  # a second loss before the feed is back changes nothing
+    reissued = frame_event("e:3", 3, encode_event_body("gift", 0, {}))
+    session.push_event(3, reissued)  # seq 3 handed out again after the rollback
+    session.push_event(4, _frame(4))  # would pass for the next frame
+    assert transport.sent == [_frame(1), _frame(2), _frame(3)] and asked == []
+    session.resync()  # the feed is back
+    await until(lambda: asked == [(3, _frame(3))])
+    assert transport.sent == [_frame(1), _frame(2), _frame(3)]
+    checked.set()
+    await until(lambda: session.closed)
+    await session.finish()
+    assert transport.closed_with == 1011
+    assert transport.sent == [_frame(1), _frame(2), _frame(3)]
+
+
+async def test_a_held_session_whose_inbox_checks_out_goes_on_in_order() -> None:
+    asked: list[bytes | None] = []
+
+    async def catch_up(session: Session, after: int) -> tuple[list[bytes], int]:
+        asked.append(session.last_frame)
+        return [_frame(3)], 3
+
+    transport = FakeTransport(direct=True)
+    transport.gate.set()
+    session, _ = _session(transport, catch_up=catch_up)
+    session.start()
+    session.go_live([], 0)
+    session.push_event(1, _frame(1))
+    session.push_event(2, _frame(2))
+    session.hold()
+    session.push_event(3, _frame(3))
+    session.push_event(4, _frame(4))
+    session.resync()
+    await transport.wait_sent(4)
+    assert asked == [_frame(2)]
+    assert transport.sent == [_frame(1), _frame(2), _frame(3), _frame(4)]
+    assert session.last_seq == 4 and session.last_frame == _frame(4)
+    await session.finish()
+
+
+async def test_a_hold_during_a_resume_catches_up_once_it_is_live() -> None:
+    asked: list[int] = []
+
+    async def catch_up(session: Session, after: int) -> tuple[list[bytes], int]:
+        asked.append(after)
+        return [], after
+
+    transport = FakeTransport(direct=True)
+    transport.gate.set()
+    session, _ = _session(transport, catch_up=catch_up)
+    session.start()
+    session.hold()  # still resuming: its inbox read may predate the loss
+    session.go_live([_frame(1)], 1)
+    await until(lambda: asked == [1])
+    assert transport.sent == [_frame(1)]
+    await session.finish()
+
+
+def test_the_held_frame_is_the_last_one_received_not_a_head_told() -> None:
+    session, _ = _session(FakeTransport())
+    session.go_live([], 7)  # a fresh tab: told the head, given no frame
+    assert session.last_frame is None
+    session.push_event(8, _frame(8))
+    assert session.last_frame == _frame(8)
+    session.push_event(8, _frame(8))
+    assert session.last_frame == _frame(8)

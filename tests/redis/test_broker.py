@@ -15,6 +15,7 @@ from hub.channels.redis import RedisBroker
 from hub.channels.redis_support import connect
 from hub.errors import EngineUnavailable
 from hub.protocol import encode_event_body, frame_event, seq_of
+from tests.broker_checks import held_frame_is_checked
 from tests.freezing_proxy import FreezingProxy
 from tests.harness import eventually, until
 from tests.redis_server import RedisServer
@@ -28,6 +29,7 @@ class Received:
         self._changed = asyncio.Event()
         self.resyncs = 0
         self.resynced = asyncio.Event()
+        self.holds: list[int] = []  # the resync count at each hold
 
     def __call__(self, frames: Sequence[LiveFrame]) -> None:
         for user, seq, frame in frames:
@@ -38,6 +40,9 @@ class Received:
     def on_resync(self) -> None:
         self.resyncs += 1
         self.resynced.set()
+
+    def on_hold(self) -> None:
+        self.holds.append(self.resyncs)
 
     async def wait_for(self, n: int, timeout: float = 5.0) -> list[tuple[str, bytes]]:
         async with asyncio.timeout(timeout):
@@ -112,6 +117,12 @@ async def test_replay_after_an_id_and_gaps(make_broker: BrokerFactory) -> None:
     for since in ("otherepoch:3", "garbage", f"{head.epoch}:999"):
         other = await broker.replay("dan", since)
         assert other.gap and other.frames == []
+
+
+async def test_a_held_frame_the_inbox_no_longer_holds_voids_its_history(
+        make_broker: BrokerFactory) -> None:
+    broker, _ = await make_broker(retention=10)
+    await held_frame_is_checked(broker, retention=10)
 
 
 async def test_unsubscribed_users_get_nothing(make_broker: BrokerFactory) -> None:
@@ -294,8 +305,9 @@ async def test_outage_answers_unavailable_then_live_feed_recovers(key_prefix: st
     sink = Received()
     broker = RedisBroker(connect(server.url), Keys(key_prefix), "n1", 1000)
     try:
-        await broker.start(sink, sink.on_resync)
+        await broker.start(sink, sink.on_resync, on_hold=sink.on_hold)
         await broker.subscribe("jo")
+        assert sink.holds == []
         server.stop()
         async with asyncio.timeout(10):
             with pytest.raises(EngineUnavailable):
@@ -307,6 +319,8 @@ async def test_outage_answers_unavailable_then_live_feed_recovers(key_prefix: st
         server.start()
         async with asyncio.timeout(10):
             await sink.resynced.wait()
+        # held once, as the feed was lost (not at each failed reconnect), then resynced
+        assert sink.holds == [0] and sink.resyncs == 1
         assert broker.health()["listener"] == "up"
         await broker.deliver(body(2), ["jo"])  # scripts reloaded after the restart
         (user, frame), = await sink.wait_for(1)

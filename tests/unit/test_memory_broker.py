@@ -3,12 +3,16 @@ Lua does too: tests/redis/test_broker.py), so clients see one format from both."
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
 from hub.channels.memory import MemoryBroker
 from hub.protocol import encode_event_body, frame_event
+from hub.store.schema import SCHEMA
+from tests.broker_checks import held_frame_is_checked
 
 
 async def test_frames_match_the_protocol_byte_for_byte() -> None:
@@ -89,3 +93,23 @@ async def test_a_friends_only_delivery_needs_the_friend_sets() -> None:
         await broker.deliver(b"{}", ["ann"], friends_of="ann")
     with pytest.raises(ValueError, match="do not combine"):
         await broker.deliver(b"{}", ["ann"], friends_of="ann", registered_only=True)
+
+
+async def test_a_held_frame_the_inbox_no_longer_holds_voids_its_history() -> None:
+    broker = MemoryBroker(retention=10)
+    await broker.start(lambda frames: None, lambda: None)
+    await held_frame_is_checked(broker, retention=10)
+
+
+async def test_a_voided_inbox_stays_void_in_the_journal(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "journal.db")
+    db.executescript(SCHEMA)
+    broker = MemoryBroker(retention=10, journal=db)
+    body = encode_event_body("mood", 1, {})
+    await broker.deliver(body, ["kim"])
+    old = await broker.head("kim")
+    await broker.replay("kim", old.last_id, holding=b"not the frame it holds")
+    new = await broker.head("kim")
+    assert new.epoch != old.epoch and new.seq == 0
+    reopened = MemoryBroker(retention=10, journal=db)
+    assert await reopened.head("kim") == new
