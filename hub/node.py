@@ -18,6 +18,7 @@ from hub.clock import Clock
 from hub.config import Settings
 from hub.errors import CloseCode
 from hub.gcpolicy import GcPolicy
+from hub.http_ratelimit import HttpOpLimiter
 from hub.metrics import Metrics
 from hub.protocol import (
     encode_event_body,
@@ -58,6 +59,9 @@ class Node:
         self.services: list[Service] = []
         # 5 wrong passwords in a row, then one try per 10 s: password guessing stalls
         self.login_failures = FailureLimiter(0.1, 5, clock.monotonic)
+        # ops over HTTP: a bucket per login token, as a socket has one per connection
+        self.http_op_limiter = HttpOpLimiter(settings.ops_per_second, settings.ops_burst,
+                                             clock.monotonic)
         self._background: set[asyncio.Task[None]] = set()
         self._catch_up_slots = asyncio.Semaphore(32)
         metrics = self.metrics

@@ -1,7 +1,8 @@
 """HTTP routes: accounts, ops over HTTP, health, metrics and the static client.
 
 Ops over HTTP go through the same `OpRegistry` as the websocket; each error code maps
-to its status (errors.HTTP_STATUS) with the reply's `error` object as the body.
+to its status (errors.HTTP_STATUS) with the reply's `error` object as the body. They are
+rate-limited per login token (hub/http_ratelimit.py), as the socket limits a connection.
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ def error_response(exc: OpError) -> Response:
 
 def unauthenticated(message: str = "not authenticated") -> Response:
     return json_response({"code": ErrorCode.UNAUTHENTICATED.value, "message": message}, 401)
+
+
+def rate_limited(retry_after: int) -> Response:
+    """429 `rate_limited`, with `Retry-After`: whole seconds until a token is back."""
+    response = error_response(OpError(ErrorCode.RATE_LIMITED, "too many requests; slow down"))
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def origin_allowed(headers: Mapping[str, str], allowed: tuple[str, ...]) -> bool:
@@ -196,10 +204,14 @@ async def op_route(request: Request) -> Response:
     node: Node = request.app.state.node
     ops: OpRegistry = request.app.state.ops
     token = request_token(request)
-    user = token and await node.store.session_user(auth.token_hash(token), node.clock.now_ms())
-    if not user:
+    hashed = auth.token_hash(token) if token else None
+    user = hashed and await node.store.session_user(hashed, node.clock.now_ms())
+    if not hashed or not user:  # refused before the limiter: no bucket for a bad token
         return unauthenticated()
-    data = await read_json(request)
+    data = await read_json(request)  # as on the socket, a malformed body spends no token
+    wait = node.http_op_limiter.take(hashed)
+    if wait:
+        return rate_limited(wait)
     result = await ops.dispatch(Context(node=node, user=user), request.path_params["op"], data)
     return json_response(result)
 

@@ -4,7 +4,8 @@ Fast path: `POST /api/admin/seed` with the server key (hub/admin.py) — users i
 of `USER_BATCH`, then friendships in batches of `PAIR_BATCH`, no scrypt per user.
 Fallback without a key: the public `POST /api/register` per user (one scrypt each, on
 the server) and `friend.request` + `friend.accept` over `POST /api/ops/...` per edge,
-with bounded concurrency and a progress bar — correct, but minutes for 10,000 users.
+with bounded concurrency and a progress bar — correct, but minutes for 10,000 users
+(and the hub's op rate limit per login paces users with many friends).
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ REGISTER_CONCURRENCY = 16
 
 class SeedError(Exception):
     """Seeding failed; the message says why and what to do."""
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """Seconds a `429` says to wait (its `Retry-After`), 1 if it names none."""
+    value = response.headers.get("retry-after", "")
+    return float(value) if value.isdigit() else 1.0
 
 
 def _error_text(response: httpx.Response) -> str:
@@ -118,8 +125,14 @@ async def seed_register(url: str, graph: Graph, password: str,
                        REGISTER_CONCURRENCY, tick_users)
 
         async def op(i: int, name: str, data: dict[str, str]) -> None:
-            r = await http.post(f"/api/ops/{name}", json=data,
-                                headers={"authorization": f"Bearer {tokens[i]}"})
+            while True:
+                r = await http.post(f"/api/ops/{name}", json=data,
+                                    headers={"authorization": f"Bearer {tokens[i]}"})
+                if r.status_code != 429:
+                    break
+                # ops over HTTP are rate-limited per login (a user with many friends):
+                # the refused op did nothing, so wait as the hub says and send it again
+                await asyncio.sleep(_retry_after(r))
             if r.status_code != 200 and not (r.status_code == 409 and name == "friend.request"):
                 raise SeedError(f"{name} for {graph.name(i)} failed: {_error_text(r)}")
 

@@ -19,6 +19,14 @@ from tests.core.support import Raw, post_mood
 from tests.harness import InProcessHub, Users, befriend, eventually
 from tests.redis_server import RedisServer
 
+# producers here post hundreds of moods over HTTP with one login: lift the op rate limit
+UNLIMITED = {"ops_per_second": 10_000, "ops_burst": 10_000}
+
+
+@pytest.fixture
+async def hub(make_hub: MakeHub) -> InProcessHub:
+    return await make_hub(**UNLIMITED)
+
 
 def _contiguous(events: list[Event], first: int, last: int) -> None:
     seqs = [e.seq for e in events]
@@ -157,7 +165,7 @@ async def test_since_from_another_epoch_or_garbage_is_a_gap(hub: InProcessHub,
 
 
 async def test_since_older_than_retention_is_a_gap(make_hub: MakeHub, engine: str) -> None:
-    hub = await make_hub(inbox_retention=10)
+    hub = await make_hub(inbox_retention=10, **UNLIMITED)
     users = Users(hub.url)
     try:
         reader, friend = await users.new("or"), await users.new("of")
