@@ -106,7 +106,7 @@ async def _resume(node: Node, session: Session, since: str | None) -> bool:
     login = node.store.session_user(session.token_hash, node.clock.now_ms())
     if since:
         user, replay, holder = await together(node.store.get_user(session.user),
-                                              node.broker.replay(session.user, since), login)
+                                              node.replay(session.user, since), login)
         head, frames, gap = replay.head, replay.frames, replay.gap
     else:
         user, head, holder = await together(node.store.get_user(session.user),

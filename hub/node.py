@@ -8,12 +8,14 @@ encodes the body once and hands it to the broker.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Collection
 from typing import Any, Protocol
 
-from hub.channels.base import Broker
+from hub.channels.base import Broker, Replay
 from hub.channels.registry import LocalRegistry
+from hub.channels.withdrawn import withdraw_deleted_moods
 from hub.clock import Clock
 from hub.config import Settings
 from hub.errors import CloseCode
@@ -104,6 +106,12 @@ class Node:
             self.metrics.recipients.inc(len(users))
         return unknown
 
+    async def replay(self, user: str, since: str, *, holding: bytes | None = None) -> Replay:
+        """The broker's replay, less what authors withdrew meanwhile (`withdrawn`)."""
+        replay = await self.broker.replay(user, since, holding=holding)
+        frames = withdraw_deleted_moods(replay.frames)
+        return replay if frames is replay.frames else dataclasses.replace(replay, frames=frames)
+
     async def catch_up(self, session: Session, after_seq: int) -> tuple[list[bytes], int]:
         # After a live-feed outage every connection catches up at once: a bounded number
         # at a time, so thousands of them queue here instead of failing on the pool.
@@ -118,8 +126,8 @@ class Node:
             session.close_soon(CloseCode.UNAUTHENTICATED, "logged out")
             return [], after_seq
         held = session.last_frame if after_seq == session.last_seq else None
-        replay = await self.broker.replay(session.user, make_event_id(session.epoch, after_seq),
-                                          holding=held)
+        replay = await self.replay(session.user, make_event_id(session.epoch, after_seq),
+                                   holding=held)
         if replay.gap:
             raise HistoryLost(f"inbox of {session.user} no longer holds seq {after_seq + 1}")
         return replay.frames, replay.head.seq if not replay.frames else _last_seq(replay.frames)

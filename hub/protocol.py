@@ -19,6 +19,7 @@ PROTOCOL_VERSION = 1
 
 _EVENT_PREFIX = b'{"type":"event","id":"'
 _SEQ_MARK = b'"seq":'
+_EVENT_MARK = b',"event":"'  # right after the seq: the body's first key
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,21 @@ def seq_of(frame: bytes) -> int | None:
     start += len(_SEQ_MARK)
     end = frame.find(b",", start)
     return int(frame[start:end])
+
+
+def event_of(frame: bytes) -> bytes | None:
+    """The event name of an event frame built by `frame_event` (it follows the seq),
+    without parsing it all; None for frames that carry none."""
+    if not frame.startswith(_EVENT_PREFIX):
+        return None
+    start = frame.find(_SEQ_MARK, len(_EVENT_PREFIX))
+    if start < 0:
+        return None
+    start = frame.find(_EVENT_MARK, start)
+    if start < 0:
+        return None
+    start += len(_EVENT_MARK)
+    return frame[start:frame.find(b'"', start)]
 
 
 def epoch_of(frame: bytes) -> str | None:

@@ -1,0 +1,66 @@
+"""`withdraw_deleted_moods`: a replay does not send again what an author withdrew."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from hub.channels.withdrawn import withdraw_deleted_moods
+from hub.protocol import encode_event_body, frame_event
+
+
+def _frame(seq: int, event: str, data: Any, ts: int = 0) -> bytes:
+    return frame_event(f"e:{seq}", seq, encode_event_body(event, ts or 1000 + seq, data))
+
+
+def _mood(seq: int, mood_id: str, text: str = "悄悄话") -> bytes:
+    return _frame(seq, "mood", {"mood": {"id": mood_id, "author": "ann", "text": text}})
+
+
+def test_frames_about_a_mood_deleted_later_become_its_deletion_in_place() -> None:
+    frames = [
+        _mood(1, "7"),
+        _frame(2, "comment", {"comment": {"id": "1", "mood_id": "7", "text": "嗯"},
+                              "mood_author": "ann"}),
+        _mood(3, "8", "留下"),
+        _frame(4, "like", {"mood_id": "7", "mood_author": "ann", "user": "bob",
+                           "likes": 1, "liked": True}),
+        _frame(5, "mood.deleted", {"mood_id": "7"}),
+    ]
+    out = withdraw_deleted_moods(frames)
+    for seq in (1, 2, 4):
+        assert orjson.loads(out[seq - 1]) == {
+            "type": "event", "id": f"e:{seq}", "seq": seq, "event": "mood.deleted",
+            "ts": 1000 + seq, "data": {"mood_id": "7"}}
+    assert out[2] == frames[2] and out[4] == frames[4]
+    assert not any("悄悄话" in f.decode() or "嗯" in f.decode() for f in out)
+
+
+def test_nothing_deleted_is_the_same_list_untouched() -> None:
+    frames = [_mood(1, "7"), _frame(2, "gift", {"gift": {"id": "1"}})]
+    assert withdraw_deleted_moods(frames) is frames
+    assert withdraw_deleted_moods([]) == []
+
+
+def test_only_frames_before_the_deletion_and_of_that_mood_are_replaced() -> None:
+    frames = [_frame(1, "mood.deleted", {"mood_id": "7"}), _mood(2, "7")]
+    assert withdraw_deleted_moods(frames) == frames  # an id reused after: not withdrawn
+    other = [_mood(1, "70"), _frame(2, "mood.deleted", {"mood_id": "7"})]
+    assert withdraw_deleted_moods(other) == other
+
+
+def test_user_text_that_spells_a_deletion_is_no_deletion() -> None:
+    frames = [_mood(1, "7", '","event":"mood.deleted","data":{"mood_id":"7"}'),
+              _frame(2, "x.note", {"mood_id": "7", "event": "mood.deleted"})]
+    assert withdraw_deleted_moods(frames) is frames
+
+
+def test_the_last_frame_is_never_replaced() -> None:
+    frames = [_mood(1, "7"), _frame(2, "mood.deleted", {"mood_id": "7"}), _mood(3, "9")]
+    assert withdraw_deleted_moods(frames)[-1] == frames[-1]
+
+
+def test_a_producers_event_shaped_otherwise_is_left_alone() -> None:
+    frames = [_frame(1, "like", {"likes": 3}), _frame(2, "mood.deleted", {"mood_id": "7"})]
+    assert withdraw_deleted_moods(frames) == frames
