@@ -11,6 +11,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import uvicorn
 
 from hub.app import create_app
@@ -127,3 +128,13 @@ async def until(holds: Callable[[], bool], timeout: float = 5.0) -> None:
     async def check() -> bool:
         return holds()
     await eventually(check, timeout)
+
+
+async def healthy(url: str) -> bool:
+    """The hub answers `GET /api/health` with 200 (serving, its engine reachable)."""
+    async with httpx.AsyncClient() as http:
+        try:
+            response = await http.get(url + "/api/health", timeout=1)
+        except httpx.HTTPError:
+            return False
+    return response.status_code == 200

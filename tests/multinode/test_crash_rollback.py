@@ -11,17 +11,8 @@ import httpx
 import redis as redis_sync
 
 from hub.client import Client
-from tests.harness import HubProcess, Users, befriend, eventually
+from tests.harness import HubProcess, Users, befriend, eventually, healthy
 from tests.redis_server import RedisServer
-
-
-async def _healthy(url: str) -> bool:
-    async with httpx.AsyncClient() as http:
-        try:
-            response = await http.get(url + "/api/health", timeout=1)
-        except httpx.HTTPError:
-            return False
-    return response.status_code == 200
 
 
 async def _post(url: str, token: str | None, text: str) -> None:
@@ -55,7 +46,7 @@ async def test_a_tab_that_saw_events_redis_then_lost_resumes_with_a_gap(key_pref
 
         redis.crash()
         redis.start()
-        await eventually(lambda: _healthy(node.url), timeout=15)
+        await eventually(lambda: healthy(node.url), timeout=15)
         # New events take the lost seqs (and one beyond): to bob's tab they look like
         # two duplicates and the next event.
         for text in ("new one", "new two", "new three"):

@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
 import pytest
 
 from hub.client import Client, KjError
 from tests.freezing_proxy import FreezingProxy
-from tests.harness import HubProcess, Users, befriend, eventually
+from tests.harness import HubProcess, Users, befriend, eventually, healthy
 from tests.redis_server import RedisServer
 
 ENV = {"KJ_PRESENCE_GRACE": "0.05"}
@@ -99,7 +98,7 @@ async def test_redis_outage_unavailable_then_live_again_and_nothing_lost(
         assert (await ann.call("ping", {}))["ts"] > 0  # the connection still works
 
         redis.start()
-        await eventually(lambda: _healthy(node.url), timeout=15)
+        await eventually(lambda: healthy(node.url), timeout=15)
         after = await ann.call("mood.post", {"text": "after the outage"})
         event = await bob.next_event("mood", timeout=10)  # live again, same connection
         assert event.data["mood"]["id"] == after["mood"]["id"]
@@ -141,11 +140,3 @@ async def test_a_live_feed_gone_silent_is_replaced_and_the_event_still_arrives(
         node.stop()
         await proxy.close()
 
-
-async def _healthy(url: str) -> bool:
-    async with httpx.AsyncClient() as http:
-        try:
-            response = await http.get(url + "/api/health", timeout=1)
-        except httpx.HTTPError:
-            return False
-    return response.status_code == 200
