@@ -197,7 +197,7 @@ class RedisBroker:
             return Replay(head=head, gap=True)
         if after == head.seq and not check:
             return Replay(head=head)
-        # With a frame to check, `after` itself is read too (one command either way).
+        # With a frame to check, the entry at `after` itself is read too.
         start = f"{after}-0" if check else f"({after}-0"
         entries = await self.pipe.command(b"XRANGE", k.inbox(user), start, b"+", retry=True)
         if check and entries and entries[0][0] == b"%d-0" % after:
