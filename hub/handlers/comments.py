@@ -36,8 +36,12 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     who = person(found, ctx.user)
     comment["author_name"], comment["author_portrait"] = (
         who["display_name"], who["head_portrait"])
-    await node.publish("comment", {"comment": comment, "mood_author": mood["author"]}, audience,
-                       friends_of=friends_only_owner(mood))
+    # Beside the comment, who it concerns, so a client can tell "replied to you" without
+    # the parent comment on its screen.
+    await node.publish("comment", {
+        "comment": comment, "mood_author": mood["author"],
+        "reply_to_author": parent["author"] if parent is not None else None,
+    }, audience, friends_of=friends_only_owner(mood))
     if mood["author"] != ctx.user:
         await awards(node, (ctx.user, "comment.post"), (mood["author"], "comment.received"))
     return {"comment": comment}

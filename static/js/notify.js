@@ -3,8 +3,8 @@
 // level-ups), keeps them in localStorage per user, shows the red-dot counter, and the
 // list view (opening it clears the counter). Tabs of one user stay in sync.
 
-import { el, $, $$, attr, timeEl } from './dom.js';
-import { state, me } from './state.js';
+import { el, $$, timeEl } from './dom.js';
+import { me } from './state.js';
 import { nameOf } from './widgets.js';
 import { openGiftDialog } from './gifts.js';
 
@@ -40,14 +40,14 @@ function classify(frame) {
     case 'comment': {
       const c = d.comment || {};
       if (c.author === self) return null;
-      const replyTarget = c.reply_to != null && $(`[data-testid=comment][data-id="${attr(c.reply_to)}"]`);
       if (d.mood_author === self) return { kind: 'comment', actor: c.author, text: `${c.author_name || c.author} 评论了你的说说 commented on your mood: ${quote(c.text)}`, href: `#/space/${self}` };
-      if (replyTarget && replyTarget.dataset.author === self) return { kind: 'reply', actor: c.author, text: `${c.author_name || c.author} 回复了你 replied to you: ${quote(c.text)}`, href: '#/feed' };
+      // The event names whom a reply is for: the parent comment need not be on screen.
+      if (d.reply_to_author === self) return { kind: 'reply', actor: c.author, text: `${c.author_name || c.author} 回复了你 replied to you: ${quote(c.text)}`, href: '#/feed' };
       return null;
     }
     case 'like': {
-      if (!d.liked || d.user === self || state.moodAuthors.get(String(d.mood_id)) !== self) return null;
-      return { kind: 'like', actor: d.user, text: `${nameOf(d.user)} 赞了你的说说 liked your mood ♥`, href: `#/space/${self}` };
+      if (!d.liked || d.user === self || d.mood_author !== self) return null;
+      return { kind: 'like', actor: d.user, moodId: String(d.mood_id), text: `${nameOf(d.user)} 赞了你的说说 liked your mood ♥`, href: `#/space/${self}` };
     }
     case 'gift': {
       const g = d.gift || {};
@@ -79,6 +79,10 @@ function classify(frame) {
 /** Feed every event through here; returns the notification if one was added. */
 export function notifyEvent(frame) {
   if (!me()) return null;
+  if (frame.event === 'like' && frame.data && !frame.data.liked) {
+    withdrawLike(frame.data);
+    return null;
+  }
   const n = classify(frame);
   if (!n) return null;
   const id = frame.id || `${frame.event}:${frame.ts}:${n.actor}`;
@@ -114,6 +118,17 @@ function paintList() {
         on: { click: () => openGiftDialog(n.giftFrom, { returnTo: n }) } }) : null));
   }
   empty.hidden = store.items.length > 0;
+}
+
+/** A like taken back takes its notification with it (and its unread mark). */
+function withdrawLike(d) {
+  const i = store.items.findIndex((x) => x.kind === 'like' && x.actor === d.user && x.moodId === String(d.mood_id));
+  if (i < 0) return;
+  store.items.splice(i, 1);
+  if (i < store.unread) store.unread -= 1;
+  save();
+  paintBadge();
+  if (listView) paintList();
 }
 
 export function markRead() {

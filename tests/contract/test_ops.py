@@ -71,6 +71,11 @@ async def test_feed_counts_likes_and_comments_per_viewer(users: Users) -> None:
     reply = (await a.call("comment.post", {"mood_id": mood["id"], "text": "re",
                                            "reply_to": first["id"]}))["comment"]
     assert reply["reply_to"] == first["id"]
+    for tab in (a, b):  # the events name whom a comment concerns: author, replied-to
+        top = await tab.next_event("comment", where=lambda e: e.data["comment"]["text"] == "c1")
+        assert (top.data["mood_author"], top.data["reply_to_author"]) == (a.name, None)
+        re = await tab.next_event("comment", where=lambda e: e.data["comment"]["text"] == "re")
+        assert (re.data["mood_author"], re.data["reply_to_author"]) == (a.name, b.name)
     item_b = (await b.call("feed"))["items"][0]
     item_a = (await a.call("feed"))["items"][0]
     assert item_b["likes"] == 1 and item_b["liked"] is True

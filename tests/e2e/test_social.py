@@ -198,6 +198,28 @@ def test_comment_reply_like_live_and_after_reload(kj: Kit) -> None:
     mood(pb, mood_id).get_by_test_id("like-btn").click()
     expect(mood(pa, mood_id).get_by_test_id("like-count")).to_have_text("0")
     expect(mood(pb, mood_id).get_by_test_id("like-btn")).to_have_attribute("aria-pressed", "false")
+    # the like taken back takes its notification (and its unread mark) with it
+    expect(pa.get_by_test_id("notify-count")).to_have_text("1")
+    pa.get_by_test_id("nav-notify").click()
+    expect(pa.get_by_test_id("notify-item")).to_have_count(1)
+    expect(pa.get_by_test_id("notify-item")).to_have_attribute("data-kind", "comment")
+
+
+def test_a_reply_is_notified_on_any_page(kj: Kit) -> None:
+    """Whether a comment replies to me is read from the event, not from the page: B is
+    on the friends page, with no comment on screen, when A replies to B's comment."""
+    a, b = kj.user("a", display_name="作者 Author"), kj.user("b", display_name="读者 Reader")
+    kj.befriend(a, b)
+    mood_id = kj.api.op(a, "mood.post", {"text": "问个问题"})["mood"]["id"]
+    first = kj.api.op(b, "comment.post", {"mood_id": mood_id, "text": "我来答"})["comment"]
+    pb = kj.page(b, "/#/friends")
+    expect(pb.get_by_test_id("mood")).to_have_count(0)
+    kj.api.op(a, "comment.post", {"mood_id": mood_id, "text": "谢谢你", "reply_to": first["id"]})
+    expect(pb.get_by_test_id("notify-count")).to_have_text("1")
+    pb.get_by_test_id("nav-notify").click()
+    item = pb.get_by_test_id("notify-item")
+    expect(item).to_have_attribute("data-kind", "reply")
+    expect(item).to_contain_text("谢谢你")
 
 
 def test_gift_plays_then_settles_on_shelf(kj: Kit) -> None:
