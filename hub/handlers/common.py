@@ -60,11 +60,6 @@ async def visible_mood(ctx: Context, mood_id: str) -> tuple[Mood, set[str]]:
     return mood, mood_audience(mood["author"], mood["visibility"], friends) | {ctx.user}
 
 
-async def names(node: Node, usernames: Iterable[str]) -> dict[str, str]:
-    users = await node.store.get_users(set(usernames))
-    return {name: u["display_name"] for name, u in users.items()}
-
-
 class Person(TypedDict):
     display_name: str
     head_portrait: str

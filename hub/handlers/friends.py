@@ -43,7 +43,10 @@ async def request(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         # the second to store its request sees the first's, so they end up friends.
         await _befriend(ctx, to)
         return {"friends": True}
-    await ctx.node.publish("friend.request", {"from": ctx.user}, {to})
+    who = person(await people(ctx.node, [ctx.user]), ctx.user)  # drawn as everywhere else
+    await ctx.node.publish("friend.request", {
+        "from": ctx.user, "from_name": who["display_name"],
+        "from_portrait": who["head_portrait"]}, {to})
     return {}
 
 

@@ -9,7 +9,7 @@ from hub import catalog, levels, validate
 from hub.catalog import Unlockable
 from hub.channels.audience import visible_sources, visit_audience
 from hub.errors import bad_request, forbidden
-from hub.handlers.common import award, decorate, existing_user, names, people, person
+from hub.handlers.common import award, decorate, existing_user, people, person
 from hub.models import profile_of
 
 if TYPE_CHECKING:
@@ -98,8 +98,8 @@ async def options(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
 async def search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     query = validate.text(data, "q", 20).strip().lower()
     found = await ctx.node.store.search_users(query, validate.limit(data, default=10, maximum=50))
-    display = await names(ctx.node, found)
-    return {"users": [{"user": u, "display_name": display.get(u, u)} for u in found]}
+    found_people = await people(ctx.node, found)
+    return {"users": [{"user": u, **person(found_people, u)} for u in found]}
 
 
 HANDLERS: dict[str, Handler] = {

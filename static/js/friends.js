@@ -5,7 +5,7 @@
 import { el, busy, toast } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, on, emit, setFriends } from './state.js';
-import { portrait, userLink, learnName, learnPortrait } from './widgets.js';
+import { portrait, userLink, learnName, learnPortrait, nameOf } from './widgets.js';
 import { openGiftDialog } from './gifts.js';
 
 export async function loadFriends() {
@@ -23,7 +23,11 @@ const other = (users) => (users || []).find((u) => u !== me()) || null;
 /** Apply a friend.* event to state. Returns the other user. */
 export function onFriendEvent(name, data) {
   if (name === 'friend.request') {
-    if (data.from && data.from !== me()) state.incoming.add(data.from);
+    if (data.from && data.from !== me()) {
+      learnName(data.from, data.from_name);
+      learnPortrait(data.from, data.from_portrait);
+      state.incoming.add(data.from);
+    }
     emit('friends');
     return data.from;
   }
@@ -99,8 +103,10 @@ export function mountFriends(root) {
   const paintResults = () => {
     results.textContent = '';
     for (const u of lastResults) {
+      learnName(u.user, u.display_name);
+      learnPortrait(u.user, u.head_portrait);
       results.appendChild(el('li', { class: 'person', testid: 'search-result', data: { user: u.user } },
-        portrait(null, u.user, 'sm'), el('span', { class: 'person-name' }, userLink(u.user, u.display_name || u.user), el('small', { text: ` @${u.user}` })), addButton(u.user)));
+        portrait(u.head_portrait, u.user, 'sm'), el('span', { class: 'person-name' }, userLink(u.user, u.display_name || u.user), el('small', { text: ` @${u.user}` })), addButton(u.user)));
     }
   };
   const form = el('form', { class: 'search-form', testid: 'friend-search', role: 'search' }, q, go);
@@ -129,7 +135,7 @@ export function mountFriends(root) {
       accept.addEventListener('click', () => act(accept, 'friend.accept', { from: u }, () => state.incoming.delete(u)));
       decline.addEventListener('click', () => act(decline, 'friend.decline', { from: u }, () => state.incoming.delete(u)));
       incoming.appendChild(el('li', { class: 'person slide-in', testid: 'friend-request', data: { user: u } },
-        portrait(null, u, 'sm'), el('span', { class: 'person-name' }, userLink(u), ' 想加你为好友 wants to be friends'), accept, decline));
+        portrait(null, u, 'sm'), el('span', { class: 'person-name' }, userLink(u, nameOf(u)), ' 想加你为好友 wants to be friends'), accept, decline));
     }
     if (!state.incoming.size) incoming.appendChild(el('li', { class: 'empty', text: '暂无请求 No requests' }));
     outgoing.textContent = '';

@@ -63,7 +63,7 @@ function classify(frame) {
       if (d.owner !== self || d.visitor === self) return null;
       return { kind: 'visit', actor: d.visitor, text: `${nameOf(d.visitor)} (@${d.visitor}) 访问了你的空间 visited your space 👣`, href: `#/space/${d.visitor}` };
     case 'friend.request':
-      return { kind: 'friend.request', actor: d.from, text: `${d.from} 想加你为好友 sent you a friend request`, href: '#/friends' };
+      return { kind: 'friend.request', actor: d.from, text: `${d.from_name || nameOf(d.from)} (@${d.from}) 想加你为好友 sent you a friend request`, href: '#/friends' };
     case 'friend.added': {
       const u = (d.users || []).find((x) => x !== self);
       return u ? { kind: 'friend.added', actor: u, text: `你和 ${nameOf(u)} 成为了好友 You and ${nameOf(u)} are now friends 🤝`, href: `#/space/${u}` } : null;

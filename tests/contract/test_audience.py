@@ -188,8 +188,10 @@ async def test_level_up_reaches_user_and_friends(users: Users) -> None:
 
 async def test_friend_events_go_to_both(users: Users) -> None:
     a, b, c = await users.new("a"), await users.new("b"), await users.new("c")
+    await a.call("space.update", {"display_name": "小A", "head_portrait": "fox"})
     await a.call("friend.request", {"to": b.name})
-    assert (await b.next_event("friend.request")).data == {"from": a.name}
+    assert (await b.next_event("friend.request")).data == {
+        "from": a.name, "from_name": "小A", "from_portrait": "fox"}
     await a.expect_no_event("friend.request")
     await b.call("friend.accept", {"from": a.name})
     for who in (a, b):

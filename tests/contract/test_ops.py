@@ -265,8 +265,9 @@ async def test_two_users_asking_each_other_at_once_become_friends(
 
 async def test_users_search(users: Users) -> None:
     a = await users.new("findme")
+    await a.call("space.update", {"display_name": "找我", "head_portrait": "panda"})
     found = await a.call("users.search", {"q": a.name[:8]})
-    assert a.name in [u["user"] for u in found["users"]]
+    assert {"user": a.name, "display_name": "找我", "head_portrait": "panda"} in found["users"]
     assert await _error(a, "users.search", {"q": ""}) == "bad_request"
 
 

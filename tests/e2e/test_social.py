@@ -44,6 +44,7 @@ def test_register_befriend_presence_reload_logout(kj: Kit) -> None:
     expect(pb.get_by_test_id("friend-request-count")).to_have_text("1")
     pb.get_by_test_id("nav-friends").click()
     request = by_user(pb, "friend-request", a)
+    expect(request).to_contain_text("阿甲 A")  # A as A looks everywhere, not a bare name
     request.get_by_test_id("friend-accept").click()
 
     # Both lists show the other, online; A's sidebar lists B among online friends.
