@@ -131,7 +131,9 @@ async def _resume(node: Node, session: Session, since: str | None) -> bool:
         "last_id": head.last_id, "epoch": head.epoch, "seq": head.seq, "gap": gap,
         "replayed": len(frames), "node": node.settings.node_id, "protocol": 1,
     })
-    session.go_live(frames, last_seq, first=hello)
+    # Told the head (no frame replayed): it keeps the head's frame, for the crash check.
+    session.go_live(frames, last_seq, first=hello,
+                    at=head.frame if last_seq == head.seq else None)
     return True
 
 

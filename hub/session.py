@@ -78,6 +78,7 @@ class Session:
         self._credit = 0
         self._resync_pending = False  # a resync was asked for while buffering
         self._held = False  # buffering since the broker lost its live feed, see `hold`
+        self._hold_pending = False  # the feed was lost while a resume or catch-up ran
         self.token_hash = ""  # of the token it authenticated with: re-checked on resync
 
     @property
@@ -168,8 +169,8 @@ class Session:
         if self._buffer is None:
             self._buffer = []
             self._held = True
-        else:  # mid-resume or mid-catch-up: that read may predate the loss
-            self._resync_pending = True
+        else:  # mid-resume or mid-catch-up: that read ends held, see `_end_of_read`
+            self._hold_pending = True
 
     def resync(self) -> None:
         """Catch up from the inbox (after the broker lost its live feed)."""
@@ -193,7 +194,14 @@ class Session:
                 frames, last = await self.catch_up(self, self.last_seq)
             except Exception as exc:
                 log.warning("catch-up for %s failed: %s", self.user, exc)
-                if delay is None or isinstance(exc, HistoryLost):
+                if isinstance(exc, HistoryLost):
+                    break
+                if self._hold_pending and not self._resync_pending:
+                    # The live feed is down too: its resync will run the catch-up, and
+                    # a long Redis restart must not use up the retries and close the tab.
+                    self._end_of_read()
+                    return
+                if delay is None:
                     break
                 await asyncio.sleep(delay)  # the broker is coming back: try again soon
                 continue
@@ -201,9 +209,24 @@ class Session:
             return
         self.close_soon(CloseCode.INTERNAL, "could not catch up; resume")
 
-    def go_live(self, frames: list[bytes], last_seq: int, first: bytes | None = None) -> None:
+    def _end_of_read(self) -> bool:
+        """A resume or catch-up ended: if the feed was lost meanwhile, stay buffered —
+        held until the resync, or catching up again if it came already — and say so."""
+        if not self._hold_pending:
+            return False
+        self._hold_pending = False
+        if self._resync_pending:
+            self._resync_pending = False
+            self._catching_up = asyncio.create_task(self._resync(), name=f"resync:{self.user}")
+        else:
+            self._held = True
+        return True
+
+    def go_live(self, frames: list[bytes], last_seq: int, first: bytes | None = None,
+                at: bytes | None = None) -> None:
         """Send `first` (the resume's `hello`), replayed `frames` (ending at `last_seq`),
-        then what arrived meanwhile."""
+        then what arrived meanwhile. `at`: the inbox's frame of `last_seq`, when no
+        frame is replayed (a tab told the head keeps it, see `last_frame`)."""
         early, self._early = self._early or [], None
         if frames and first is None and self.queued_bytes > self.max_queue_bytes:
             # A catch-up while the last one's frames still wait for a reader that does
@@ -220,9 +243,13 @@ class Session:
             self.send(frame)
         if frames:
             self.last_frame = frames[-1]
+        elif at is not None:
+            self.last_frame = at
         elif last_seq != self.last_seq:
-            self.last_frame = None  # a position this tab was told, not a frame it got
+            self.last_frame = None  # a position without its frame: nothing to check
         self.last_seq = last_seq
+        if self._end_of_read():
+            return  # what was buffered waits for the check after the feed is back
         buffered, self._buffer = self._buffer or [], None
         self._buffered_bytes = 0
         buffered.sort(key=lambda item: item[0])

@@ -17,6 +17,8 @@ async def held_frame_is_checked(broker: Broker, retention: int) -> None:
         await broker.deliver(_body(n), ["hal"])
     head = await broker.head("hal")
     epoch = head.epoch
+    assert head.frame == frame_event(f"{epoch}:5", 5, _body(5))  # what a fresh tab keeps
+    assert (await broker.head("nobody_yet")).frame is None
     held = frame_event(f"{epoch}:3", 3, _body(3))
 
     # The inbox still holds that frame: an ordinary replay, nothing voided.
@@ -46,6 +48,14 @@ async def held_frame_is_checked(broker: Broker, retention: int) -> None:
     assert (await broker.head("ivy")).epoch == ivy
     lost = await broker.replay("ivy", f"{ivy}:4", holding=frame_event(f"{ivy}:4", 4, _body(4)))
     assert lost.gap and (await broker.head("ivy")).epoch != ivy
+
+    # Another frame exactly at the head: void as well.
+    for n in range(1, 4):
+        await broker.deliver(_body(n), ["kit"])
+    kit = (await broker.head("kit")).epoch
+    assert (await broker.replay("kit", f"{kit}:3",
+                                holding=frame_event(f"{kit}:3", 3, _body(9)))).gap
+    assert (await broker.head("kit")).epoch != kit
 
     # Trimmed past the held seq: a plain gap with every retained event, nothing voided.
     for n in range(1, 51):  # Redis trims its streams only approximately

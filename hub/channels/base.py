@@ -43,6 +43,7 @@ class InboxHead:
     epoch: str
     seq: int  # 0 when the inbox is empty
     last_id: str  # "" when the inbox is empty
+    frame: bytes | None = None  # the frame of `seq`, when the inbox holds one
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,8 @@ class Inbox:
 
     def head(self) -> InboxHead:
         last_id = make_event_id(self.epoch, self.seq) if self.seq else ""
-        return InboxHead(epoch=self.epoch, seq=self.seq, last_id=last_id)
+        return InboxHead(epoch=self.epoch, seq=self.seq, last_id=last_id,
+                         frame=self.frames[-1] if self.frames else None)
 
 
 class MemoryBroker:

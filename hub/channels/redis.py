@@ -174,9 +174,9 @@ class RedisBroker:
 
     async def _head_of(self, user: str) -> InboxHead:
         k = self.keys  # head.lua only sets an epoch that is missing: safe to run twice
-        epoch, seq = await self.pipe.script(
+        epoch, seq, *frame = await self.pipe.script(
             SCRIPTS["head"], [k.meta(user), k.inbox(user)], [new_epoch()], retry=True)
-        return _head(text(epoch), int(seq))
+        return _head(text(epoch), int(seq), frame[0] if frame else None)
 
     @engine_call
     async def head(self, user: str) -> InboxHead:
@@ -396,5 +396,6 @@ def _field(flat: list[bytes], name: bytes) -> bytes:
     raise KeyError(name)
 
 
-def _head(epoch: str, seq: int) -> InboxHead:
-    return InboxHead(epoch=epoch, seq=seq, last_id=make_event_id(epoch, seq) if seq else "")
+def _head(epoch: str, seq: int, frame: bytes | None) -> InboxHead:
+    return InboxHead(epoch=epoch, seq=seq, last_id=make_event_id(epoch, seq) if seq else "",
+                     frame=frame)

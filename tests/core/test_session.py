@@ -347,28 +347,95 @@ async def test_a_held_session_whose_inbox_checks_out_goes_on_in_order() -> None:
     await session.finish()
 
 
-async def test_a_hold_during_a_resume_catches_up_once_it_is_live() -> None:
-    asked: list[int] = []
+async def test_a_hold_during_a_resume_holds_what_came_meanwhile_until_the_resync() -> None:
+    """The feed was lost while the tab was still resuming: the replay goes out, but the
+    live frames buffered meanwhile wait for the check that the resync brings."""
+    asked: list[tuple[int, bytes | None]] = []
 
     async def catch_up(session: Session, after: int) -> tuple[list[bytes], int]:
-        asked.append(after)
+        asked.append((after, session.last_frame))
         return [], after
 
     transport = FakeTransport(direct=True)
     transport.gate.set()
     session, _ = _session(transport, catch_up=catch_up)
     session.start()
-    session.hold()  # still resuming: its inbox read may predate the loss
+    session.push_event(2, _frame(2))  # arrived during the resume, before the loss
+    session.hold()
+    session.push_event(3, _frame(3))  # after it: maybe a seq handed out again
     session.go_live([_frame(1)], 1)
-    await until(lambda: asked == [1])
-    assert transport.sent == [_frame(1)]
+    assert transport.sent == [_frame(1)] and asked == []
+    session.resync()
+    await until(lambda: asked == [(1, _frame(1))])
+    await transport.wait_sent(3)
+    assert transport.sent == [_frame(1), _frame(2), _frame(3)]
     await session.finish()
 
 
-def test_the_held_frame_is_the_last_one_received_not_a_head_told() -> None:
+async def test_a_catch_up_failing_while_the_feed_is_down_waits_for_the_resync() -> None:
+    """A catch-up in flight when the feed drops fails against the dead Redis: it does
+    not spend its retries and close the tab (a Redis restart takes longer), it waits
+    for the resync and checks then."""
+    calls: list[int] = []
+    redis_gone = asyncio.Event()
+
+    async def catch_up(session: Session, after: int) -> tuple[list[bytes], int]:
+        calls.append(after)
+        if len(calls) == 1:
+            await redis_gone.wait()
+            raise ConnectionError("redis is down")
+        return [_frame(3)], 3
+
+    transport = FakeTransport(direct=True)
+    transport.gate.set()
+    session, _ = _session(transport, catch_up=catch_up)
+    session.start()
+    session.go_live([], 2, at=_frame(2))
+    session.resync()  # a first loss and recovery: catching up
+    await until(lambda: calls == [2])
+    session.hold()  # lost again while that read runs
+    redis_gone.set()
+    await until(lambda: session._catching_up is not None and session._catching_up.done())
+    assert calls == [2] and not session.closed and transport.sent == []
+    session.push_event(3, _frame(3))  # held
+    assert transport.sent == []
+    session.resync()
+    await transport.wait_sent(1)
+    assert calls == [2, 2] and transport.sent == [_frame(3)] and not session.closed
+    await session.finish()
+
+
+async def test_a_held_buffer_past_the_bound_is_read_from_the_inbox_instead() -> None:
+    inbox = [_frame(n, 300) for n in range(1, 41)]
+    asked: list[int] = []
+
+    async def catch_up(session: Session, after: int) -> tuple[list[bytes], int]:
+        asked.append(after)
+        return inbox[after:], len(inbox)
+
+    transport = FakeTransport(direct=True)
+    transport.gate.set()
+    session, overflows = _session(transport, max_queue=2000, catch_up=catch_up)
+    session.go_live([], 0)
+    session.start()
+    session.hold()
+    for seq in range(1, 41):
+        session.push_event(seq, inbox[seq - 1])
+        assert sum(len(frame) for _, frame in session._buffer or []) <= 2000
+    session.resync()
+    await transport.wait_sent(40)
+    await until(lambda: asked == [0, 40])
+    assert transport.sent == inbox and overflows == [] and not session.closed
+    await session.finish()
+
+
+def test_the_held_frame_is_the_last_one_received_or_the_heads_frame() -> None:
     session, _ = _session(FakeTransport())
-    session.go_live([], 7)  # a fresh tab: told the head, given no frame
+    session.go_live([], 7)  # told a position without its frame: nothing to check
     assert session.last_frame is None
+    session._buffer = []
+    session.go_live([], 7, at=_frame(7))  # a fresh tab keeps the head's frame
+    assert session.last_frame == _frame(7)
     session.push_event(8, _frame(8))
     assert session.last_frame == _frame(8)
     session.push_event(8, _frame(8))

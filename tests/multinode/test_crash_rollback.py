@@ -11,8 +11,9 @@ import httpx
 import redis as redis_sync
 
 from hub.client import Client
-from tests.harness import HubProcess, Users, befriend, eventually, healthy
-from tests.redis_server import RedisServer
+from hub.config import Settings
+from tests.harness import HubProcess, InProcessHub, Users, befriend, eventually, healthy, until
+from tests.redis_server import RedisServer, free_port
 
 
 async def _post(url: str, token: str | None, text: str) -> None:
@@ -65,4 +66,52 @@ async def test_a_tab_that_saw_events_redis_then_lost_resumes_with_a_gap(key_pref
     finally:
         await users.close()
         node.stop()
+        redis.cleanup()
+
+
+async def test_a_tab_told_a_lost_head_resumes_with_a_gap(key_prefix: str) -> None:
+    """A page load after the lost events gets no frame, only the head; it keeps the
+    head's frame, so its catch-up can tell the seq was handed out again even when new
+    events refilled the lost seqs before it ran (a backlog of catch-ups, here the
+    node's 32 slots held)."""
+    redis = RedisServer()
+    redis.start()
+    hub = await InProcessHub(Settings(  # type: ignore[call-arg]
+        port=free_port(), data=None, redis_url=redis.url, key_prefix=key_prefix,
+        presence_grace=0.05, node_id="n1")).start()
+    users = Users(hub.url)
+    node = hub.node
+    try:
+        ann, bob = await users.new("ann"), await users.new("bob")
+        await befriend(ann, bob)
+        await ann.call("mood.post", {"text": "kept"})
+        with redis_sync.Redis.from_url(redis.url) as admin:
+            admin.save()
+        for text in ("lost one", "lost two"):
+            await ann.call("mood.post", {"text": text})
+            await bob.next_event("mood", timeout=5)
+        await bob.close()
+        fresh = await users.tab(bob)  # no since: told the head, given no frame
+        told = fresh.hello["last_id"]
+
+        slots = node._catch_up_slots
+        for _ in range(32):
+            await slots.acquire()
+        resyncs = node.metrics.resyncs.value
+        redis.crash()
+        redis.start()
+        await until(lambda: node.metrics.resyncs.value > resyncs, timeout=15)
+        for text in ("new one", "new two", "new three"):  # refill the lost seqs, and one
+            await _post(hub.url, ann.token, text)
+        for _ in range(32):
+            slots.release()
+
+        assert await fresh.wait_closed(timeout=10) == 1011
+        assert [e.data["mood"]["text"] for e in fresh.pending_events()
+                if e.event == "mood"] == []
+        resumed = await users.tab(bob, since=told)
+        assert resumed.hello["gap"] is True
+    finally:
+        await users.close()
+        await hub.stop()
         redis.cleanup()
