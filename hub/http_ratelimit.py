@@ -47,7 +47,7 @@ class HttpOpLimiter:
             self._buckets.move_to_end(key)
         if bucket.take():
             return 0
-        return max(1, math.ceil((1 - bucket.tokens) / self.rate))
+        return max(1, math.ceil(bucket.wait()))
 
     def _make_room(self) -> None:
         buckets = self._buckets

@@ -3,6 +3,7 @@ adds a strike, strikes reset when one is let through), and failed logins per use
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 
@@ -29,6 +30,11 @@ class TokenBucket:
         self._refill()
         return self.tokens >= 1
 
+    def wait(self) -> float:
+        """Seconds until `take` would succeed (0 now)."""
+        self._refill()
+        return max(0.0, (1 - self.tokens) / self.rate)
+
     def take(self) -> bool:
         self._refill()
         if self.tokens >= 1:
@@ -52,6 +58,12 @@ class FailureLimiter:
     def allowed(self, key: str) -> bool:
         bucket = self._buckets.get(key)
         return bucket is None or bucket.available()
+
+    def retry_after(self, key: str) -> int:
+        """Whole seconds until `key` may try again: 0 now, else at least 1."""
+        bucket = self._buckets.get(key)
+        wait = 0.0 if bucket is None else bucket.wait()
+        return max(1, math.ceil(wait)) if wait > 0 else 0
 
     def failed(self, key: str) -> None:
         bucket = self._buckets.get(key)

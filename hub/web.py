@@ -45,9 +45,10 @@ def unauthenticated(message: str = "not authenticated") -> Response:
     return json_response({"code": ErrorCode.UNAUTHENTICATED.value, "message": message}, 401)
 
 
-def rate_limited(retry_after: int) -> Response:
-    """429 `rate_limited`, with `Retry-After`: whole seconds until a token is back."""
-    response = error_response(OpError(ErrorCode.RATE_LIMITED, "too many requests; slow down"))
+def rate_limited(retry_after: int, message: str = "too many requests; slow down"
+                 ) -> Response:
+    """429 `rate_limited`, with `Retry-After`: whole seconds until a try is let through."""
+    response = error_response(OpError(ErrorCode.RATE_LIMITED, message))
     response.headers["Retry-After"] = str(retry_after)
     return response
 
@@ -171,9 +172,10 @@ async def login(request: Request) -> Response:
         raise bad_request("'username' and 'password' must be strings")
     if not validate.USERNAME_RE.fullmatch(username):  # no account can have it
         return unauthenticated("wrong username or password")
-    if not node.login_failures.allowed(username):
-        raise OpError(ErrorCode.RATE_LIMITED,
-                      "too many wrong passwords for this user; try again in a minute")
+    wait = node.login_failures.retry_after(username)
+    if wait:
+        return rate_limited(wait, f"too many wrong passwords for this user; try again in"
+                                  f" {wait} s")
     user = await node.store.get_user(username)
     ok = user is not None and await asyncio.to_thread(
         functools.partial(auth.verify_password, password, user["password_hash"],

@@ -42,6 +42,9 @@ async def test_password_guessing_is_throttled_per_user(hub: InProcessHub,
             assert (await attempt(ann.name, "wrong-password")).status_code == 401
         refused = await attempt(ann.name, PASSWORD)  # even the right one, for now
         assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+        # one more try every 10 s: the answer says how long to wait
+        assert 1 <= int(refused.headers["retry-after"]) <= 10
+        assert f"try again in {refused.headers['retry-after']} s" in refused.json()["message"]
         assert (await attempt(bob.name, PASSWORD)).status_code == 200  # others unaffected
 
 
