@@ -13,7 +13,7 @@ import { mountSpace, refetchSpace, onMood as spaceMood, onGuestbook, onVisit, on
 import { mountFriends, loadFriends, onFriendEvent } from './js/friends.js';
 import { loadCatalog, onGift, giftShelf } from './js/gifts.js';
 import { initNotify, notifyEvent, mountNotifications, resetNotify } from './js/notify.js';
-import { portrait, levelBadge, levelProgress, learnPortrait, learnName } from './js/widgets.js';
+import { portrait, levelBadge, levelProgress, learnPortrait, learnName, nameOf } from './js/widgets.js';
 import { setOwnSkin } from './js/skin.js';
 import { stop as stopMusic } from './js/music.js';
 import { stopGifts } from './js/giftanim.js';
@@ -176,6 +176,8 @@ function startSession(user) {
   loadMine();
 }
 
+/** Back to the login form; `message` (why, when it was not this tab's own logout) is
+ * shown there as a neutral notice. */
 function endSession(message) {
   if (unmount) { try { unmount(); } catch { /* ignore */ } unmount = null; }
   stopMusic();
@@ -295,9 +297,9 @@ conn.addEventListener('event', (e) => {
     case 'friend.declined': {
       const other = onFriendEvent(frame.event, d);
       if (frame.event === 'friend.request' && other && !frame.replayed) {
-        toast(`${other} 想加你为好友 wants to be your friend`, { kind: 'friend', ms: 6000, action: { label: '查看 View', run: () => { location.hash = '#/friends'; } } });
+        toast(`${nameOf(other)} 想加你为好友 wants to be your friend`, { kind: 'friend', ms: 6000, action: { label: '查看 View', run: () => { location.hash = '#/friends'; } } });
       }
-      if (frame.event === 'friend.added' || frame.event === 'friend.removed') { refetchFeed(); onFriendship(); }
+      if (frame.event === 'friend.added' || frame.event === 'friend.removed') { refetchFeed(); onFriendship(other); }
       break;
     }
     default: break;

@@ -2,11 +2,21 @@
 // Auth is the HttpOnly `kj_session` cookie (same origin); this module never sees it.
 
 export class ApiError extends Error {
-  constructor(code, message, status = 0) {
+  constructor(code, message, status = 0, retryAfter = null) {
     super(message || code);
     this.code = code;
     this.status = status;
+    this.retryAfter = retryAfter; // whole seconds a 429 asked us to wait, else null
   }
+}
+
+/** A `Retry-After` header as whole seconds from now (delta-seconds or an HTTP date). */
+function retryAfterSeconds(header) {
+  if (!header) return null;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 async function post(path, body) {
@@ -29,7 +39,8 @@ async function post(path, body) {
   if (!res.ok) {
     const e = data && (data.error || data);
     const code = (e && e.code) || (res.status === 401 ? 'not_authenticated' : `http_${res.status}`);
-    throw new ApiError(code, (e && e.message) || res.statusText || '请求失败 Request failed', res.status);
+    throw new ApiError(code, (e && e.message) || res.statusText || '请求失败 Request failed', res.status,
+      retryAfterSeconds(res.headers.get('Retry-After')));
   }
   return data ?? {};
 }

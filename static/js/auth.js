@@ -12,20 +12,37 @@ const MESSAGES = {
   unavailable: '服务器暂时不可用 Server unavailable',
 };
 
+/** What to say about a failed login / sign-up; a 429 names its wait (Retry-After). */
+function failureText(err) {
+  if (err.status === 401) return MESSAGES.not_authenticated;
+  if (err.code === 'rate_limited' && err.retryAfter !== null && err.retryAfter !== undefined) {
+    const s = Math.max(1, err.retryAfter);
+    return `尝试太频繁，请 ${s} 秒后再试 Too many attempts, try again in ${s} s`;
+  }
+  return MESSAGES[err.code] || err.message;
+}
+
 function field(id, label, input, hint) {
   return el('div', { class: 'field' }, el('label', { for: id, text: label }), input, hint ? el('small', { class: 'hint', id: `${id}-hint`, text: hint }) : null);
 }
 
+/** The first thing wrong with the form, as [message, 'username' | 'password'], or null. */
 function check(username, password) {
-  if (!api.USERNAME_RE.test(username)) return '用户名需为 3–20 位小写字母、数字或下划线 Username: 3–20 of a-z, 0-9, _';
-  if (password.length < api.PASSWORD_MIN) return `密码至少 ${api.PASSWORD_MIN} 位 Password must be at least ${api.PASSWORD_MIN} characters`;
+  if (!username) return ['请输入用户名 Please enter your username', 'username'];
+  if (!api.USERNAME_RE.test(username)) return ['用户名需为 3–20 位小写字母、数字或下划线 Username: 3–20 of a-z, 0-9, _', 'username'];
+  if (!password) return ['请输入密码 Please enter your password', 'password'];
+  if (password.length < api.PASSWORD_MIN) return [`密码至少 ${api.PASSWORD_MIN} 位 Password must be at least ${api.PASSWORD_MIN} characters`, 'password'];
   return null;
 }
 
-export function mountAuth(root, onAuthed, initialError = null) {
+/** The login / sign-up card. `notice` is information for the person at the screen
+ * (logged out elsewhere, session expired): shown neutral, not as an error. */
+export function mountAuth(root, onAuthed, notice = null) {
   root.textContent = '';
   const error = el('p', { class: 'form-error', testid: 'auth-error', role: 'alert', hidden: true });
   const showError = (msg) => { error.textContent = msg; error.hidden = !msg; };
+  const info = el('p', { class: 'form-notice', testid: 'auth-notice', role: 'status', hidden: true });
+  const showNotice = (msg) => { info.textContent = msg || ''; info.hidden = !msg; };
 
   const lu = el('input', { id: 'login-username', class: 'input', testid: 'login-username', name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', required: true });
   const lp = el('input', { id: 'login-password', class: 'input', testid: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
@@ -58,10 +75,19 @@ export function mountAuth(root, onAuthed, initialError = null) {
 
   const submit = async (e, kind) => {
     e.preventDefault();
-    const username = (kind === 'login' ? lu : ru).value.trim();
-    const password = (kind === 'login' ? lp : rp).value;
+    const userInput = kind === 'login' ? lu : ru;
+    const passInput = kind === 'login' ? lp : rp;
+    // Usernames are lowercase: "Alice" is alice (as friend search reads it).
+    const username = userInput.value.trim().toLowerCase();
+    if (username && userInput.value !== username) userInput.value = username;
+    const password = passInput.value;
+    showNotice(null);
     const bad = check(username, password);
-    if (bad) { showError(bad); return; }
+    if (bad) {
+      showError(bad[0]);
+      (bad[1] === 'username' ? userInput : passInput).focus();
+      return;
+    }
     showError(null);
     const btn = kind === 'login' ? ls : rs;
     btn.disabled = true;
@@ -70,8 +96,7 @@ export function mountAuth(root, onAuthed, initialError = null) {
       else await api.register(username, password, rn.value.trim() || undefined);
       onAuthed(username);
     } catch (err) {
-      const msg = (err.status === 401 && MESSAGES.not_authenticated) || MESSAGES[err.code] || err.message;
-      showError(`${msg}${err.code ? ` (${err.code})` : ''}`);
+      showError(`${failureText(err)}${err.code ? ` (${err.code})` : ''}`);
     } finally {
       btn.disabled = false;
     }
@@ -84,8 +109,8 @@ export function mountAuth(root, onAuthed, initialError = null) {
     el('h1', { class: 'auth-title', text: '欢迎来到空间 Welcome to Kongjian' }),
     el('p', { class: 'muted', text: '说说、留言、送礼物，和好友一起玩！ Moods, guestbooks, gifts — live with your friends.' }),
     el('div', { class: 'tabs', role: 'tablist' }, tabLogin, tabRegister),
-    error, login, register));
-  if (initialError) showError(initialError);
+    info, error, login, register));
+  if (notice) showNotice(notice);
   setTimeout(() => { if (!login.hidden) lu.focus(); }, 0);
   return { show, el: $('[data-testid=auth]', root) };
 }

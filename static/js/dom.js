@@ -80,6 +80,31 @@ export function toast(text, { kind = 'info', ms = 3500, action = null, testid = 
   return node;
 }
 
+let hintN = 0;
+
+/**
+ * The hint a form shows when `input` is sent blank (or only spaces): "写点什么吧 Write
+ * something first", announced, with `input` marked invalid and focused. Typing clears
+ * it. Place the returned node in the form; call `hint.show()` from the submit handler.
+ */
+export function blankHint(input, testid) {
+  const id = `blank-hint-${++hintN}`;
+  const hint = el('small', { class: 'blank-hint', id, testid, role: 'alert' });
+  const described = input.getAttribute('aria-describedby');
+  input.setAttribute('aria-describedby', described ? `${described} ${id}` : id);
+  hint.show = () => {
+    hint.textContent = '写点什么吧 Write something first';
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  };
+  input.addEventListener('input', () => {
+    if (!hint.textContent) return;
+    hint.textContent = '';
+    input.removeAttribute('aria-invalid');
+  });
+  return hint;
+}
+
 /** Human text for an Error from api/conn: "message (code)". */
 export function errText(err) {
   if (!err) return '出错了 Something went wrong';

@@ -2,7 +2,7 @@
 // "load more" (feed op, before=next), and live insertion of new moods. It owns the
 // feed view only; cards themselves come from mood.js.
 
-import { el, busy, toast } from './dom.js';
+import { el, busy, toast, blankHint } from './dom.js';
 import { conn } from './conn.js';
 import { prependMood, renderMood, isDeleted } from './mood.js';
 import { MOOD_TAGS, VISIBILITY } from './widgets.js';
@@ -19,22 +19,27 @@ export function composer(onPosted) {
     ...Object.entries(VISIBILITY).map(([id, [label, icon]]) => el('option', { value: id, text: `${icon} ${label}` })));
   const tag = el('select', { class: 'input select', testid: 'mood-tag-select', 'aria-label': '心情 Mood tag' },
     ...MOOD_TAGS.map(([id, label, icon]) => el('option', { value: id, text: `${icon} ${label}`.trim() })));
+  const defaultVisibility = vis.value;
   const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'mood-submit', text: '发表 Post' });
-  const form = el('form', { class: 'composer card', testid: 'mood-form' },
+  const hint = blankHint(text, 'mood-hint');
+  const form = el('form', { class: 'composer card', testid: 'mood-form', novalidate: true },
     el('h2', { class: 'card-title', text: '✏️ 发表说说 Post a mood' }),
     text,
+    hint,
     el('div', { class: 'composer-bar' }, vis, tag, counter, submit));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const body = text.value.trim();
-    if (!body) { text.focus(); return; }
+    if (!body) { hint.show(); return; }
     const data = { text: body, visibility: vis.value };
     if (tag.value) data.tag = tag.value;
     await busy(submit, async () => {
       const res = await conn.request('mood.post', data);
+      // Back to a fresh composer: a 仅自己 Private choice must not stick to the next mood.
       text.value = '';
       counter.textContent = '0/2000';
       tag.value = '';
+      vis.value = defaultVisibility;
       toast('发表成功 Posted ✓');
       if (res.mood && onPosted) onPosted(res.mood);
     });

@@ -112,6 +112,9 @@ function runFireworks(canvas) {
 
 const queue = [];
 let playing = false;
+const LIFE_MS = 3800; // how long a scene plays before it ends by itself
+const LIFE_CALM_MS = 2500; // the still card under prefers-reduced-motion
+const LINGER_MS = 2000; // at least this long after the pointer or focus leaves a card
 
 /**
  * Queue a gift's scene. `card` is a node (the message card) shown over the scene;
@@ -145,7 +148,13 @@ function next() {
   if (!calm) SCENES[animation](stage);
   else stage.appendChild(el('div', { class: 'hero hero-static', text: giftIcon(gift.gift) }));
   document.body.appendChild(overlay);
+  // The scene ends by itself, but not under the reader: a card that offers buttons
+  // (回赠 / 收下) stays while the pointer is on it or focus is in it, and gets a short
+  // grace once both have left. Esc, the backdrop and its buttons still close it.
   let finished = false;
+  let timer = null;
+  let endsAt = Date.now() + (calm ? LIFE_CALM_MS : LIFE_MS);
+  let hovered = false;
   const finish = () => {
     if (finished) return;
     finished = true;
@@ -156,9 +165,24 @@ function next() {
     setTimeout(() => { overlay.remove(); next(); }, calm ? 0 : 350);
     try { onDone(rect); } catch (err) { console.error(err); }
   };
+  const held = () => (hovered || card.contains(document.activeElement)) && card.querySelector('button') !== null;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = null;
+    if (finished || held()) return;
+    timer = setTimeout(finish, Math.max(0, endsAt - Date.now()));
+  };
+  const release = () => {
+    endsAt = Math.max(endsAt, Date.now() + LINGER_MS);
+    arm();
+  };
   const onKey = (e) => { if (e.key === 'Escape') finish(); };
   document.addEventListener('keydown', onKey);
   overlay.addEventListener('click', (e) => { if (e.target === overlay || e.target === stage) finish(); });
+  card.addEventListener('pointerenter', () => { hovered = true; arm(); });
+  card.addEventListener('pointerleave', () => { hovered = false; release(); });
+  card.addEventListener('focusin', arm);
+  card.addEventListener('focusout', () => setTimeout(release, 0)); // once focus has landed
   overlay.finish = finish;
-  const timer = setTimeout(finish, calm ? 2500 : 3800);
+  arm();
 }

@@ -157,11 +157,11 @@ export function onGift(gift) {
     gift.message ? el('p', { class: 'gift-card-msg', testid: 'gift-anim-message', text: `“${gift.message}”` }) : null);
   const actions = el('div', { class: 'dialog-actions' });
   card.appendChild(actions);
-  playGift(gift, card, (rect) => shelve(gift, rect));
   const overlayFinish = () => { const o = card.closest('.gift-anim'); if (o && o.finish) o.finish(); };
   if (gift.from !== me()) {
     actions.appendChild(el('button', { type: 'button', class: 'btn btn-pink', testid: 'gift-anim-return', text: '回赠 Send back',
       on: { click: () => { overlayFinish(); openGiftDialog(gift.from, { returnTo: gift }); } } }));
   }
   actions.appendChild(el('button', { type: 'button', class: 'btn btn-primary', testid: 'gift-anim-close', text: '收下 Accept', on: { click: overlayFinish } }));
+  playGift(gift, card, (rect) => shelve(gift, rect));
 }

@@ -2,7 +2,7 @@
 // delete; plus the live updaters that patch every card on screen when a `like`,
 // `comment` or `mood.deleted` event arrives. Used by the feed and by space pages.
 
-import { el, $, $$, attr, timeEl, busy, toast, reducedMotion } from './dom.js';
+import { el, $, $$, attr, timeEl, busy, toast, blankHint, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, rememberMood } from './state.js';
 import { portrait, learnPortrait, userLink, tagChip, visibilityChip } from './widgets.js';
@@ -74,7 +74,8 @@ function commentForm(mood, card) {
   const input = el('input', { type: 'text', class: 'input', testid: 'comment-input', maxlength: '1000', placeholder: '写评论… Write a comment', 'aria-label': '评论 Comment' });
   const replyChip = el('span', { class: 'reply-chip', testid: 'reply-target', hidden: true });
   const submit = el('button', { type: 'submit', class: 'btn btn-small', testid: 'comment-submit', text: '发表 Post' });
-  const form = el('form', { class: 'comment-form', testid: 'comment-form' }, replyChip, input, submit);
+  const hint = blankHint(input, 'comment-hint');
+  const form = el('form', { class: 'comment-form', testid: 'comment-form' }, replyChip, input, submit, hint);
   let replyTo = null;
   form.reply = (comment) => {
     replyTo = comment ? comment.id : null;
@@ -89,7 +90,7 @@ function commentForm(mood, card) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const text = input.value.trim();
-    if (!text) { input.focus(); return; }
+    if (!text) { hint.show(); return; }
     const data = { mood_id: mood.id, text };
     if (replyTo !== null) data.reply_to = replyTo;
     await busy(submit, async () => {

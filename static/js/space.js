@@ -2,7 +2,7 @@
 // signature, level badge, skin, background music, visible moods, gift shelf, guestbook
 // (留言板) and recent visitors (访客); live updates while it is open.
 
-import { el, $, attr, timeEl, busy, toast, reducedMotion } from './dom.js';
+import { el, $, attr, timeEl, busy, toast, errText, blankHint, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, emit, setLevel } from './state.js';
 import { portrait, levelBadge, userLink, learnPortrait, learnName } from './widgets.js';
@@ -35,17 +35,20 @@ export function mountSpace(root, user) {
 }
 
 async function load(v) {
+  const token = (v.loadN = (v.loadN || 0) + 1); // a reload overtakes an older load
   let data;
   try {
     data = await conn.request('space.get', { user: v.user });
   } catch (err) {
-    if (view !== v) return;
+    if (view !== v || token !== v.loadN) return;
     v.section.textContent = '';
-    v.section.appendChild(el('div', { class: 'card empty', testid: 'space-error' },
-      err.code === 'not_found' ? `找不到用户 @${v.user} — No such user` : `空间加载失败 Could not load: ${err.message}`));
+    // bad_request: not even a possible username (#/space/中), so no such user either.
+    const noSuchUser = err.code === 'not_found' || err.code === 'bad_request';
+    v.section.appendChild(el('div', { class: 'card empty', testid: 'space-error', data: { code: err.code } },
+      noSuchUser ? `没有这个用户 No such user: @${v.user}` : `空间加载失败 Could not load: ${errText(err)}`));
     return;
   }
-  if (view !== v) return;
+  if (view !== v || token !== v.loadN) return;
   v.data = data;
   if (data.is_self && data.level) setLevel(data.level);
   render(v);
@@ -147,11 +150,12 @@ async function openEdit(v) {
 function guestbookCard(v) {
   const input = el('textarea', { class: 'input', testid: 'guestbook-input', maxlength: '500', rows: '2', placeholder: '留下你的足迹… Leave a message', 'aria-label': '留言 Message' });
   const submit = el('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: 'guestbook-submit', text: '留言 Post' });
-  const form = el('form', { class: 'guestbook-form', testid: 'guestbook-form' }, input, submit);
+  const hint = blankHint(input, 'guestbook-hint');
+  const form = el('form', { class: 'guestbook-form', testid: 'guestbook-form' }, input, hint, submit);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const text = input.value.trim();
-    if (!text) { input.focus(); return; }
+    if (!text) { hint.show(); return; }
     await busy(submit, async () => {
       const res = await conn.request('guestbook.post', { to: v.user, text });
       input.value = '';
@@ -207,8 +211,12 @@ export function onLevel(user, level) {
   if (box) { box.textContent = ''; box.appendChild(levelBadge(level)); }
 }
 
-export function onFriendship() {
+/** The friend graph changed. `changed` (a friend.added / friend.removed with that
+ * user) on the open space of that user: what I may see there changed with it
+ * (friends-only moods, commenting on them), so reload the page's data. */
+export function onFriendship(changed = null) {
   if (!view || !view.data || view.user === me()) return;
+  if (changed && changed === view.user) { load(view); return; }
   const slot = $('.space-actions', view.section);
   const old = slot && $('[data-testid=space-add-friend]', slot);
   const fb = friendButton(view.user, state.friends.has(view.user));

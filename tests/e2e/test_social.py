@@ -8,13 +8,15 @@ under test goes through the HTTP API; what is under test goes through the UI.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
 
 from tests.e2e.conftest import Kit, skip_without_chromium
 from tests.e2e.helpers import (
     by_user,
+    clear_toasts,
     feed_loaded,
     login_ui,
     mood,
@@ -344,7 +346,8 @@ def test_two_tabs_of_one_user_get_the_same_events(kj: Kit) -> None:
     tab1.get_by_test_id("logout").click()
     for tab in (tab1, tab2):
         expect(tab.get_by_test_id("login-form")).to_be_visible()
-    expect(tab2.get_by_test_id("auth-error")).to_contain_text("another tab")
+    expect(tab2.get_by_test_id("auth-notice")).to_contain_text("another tab")  # not an error
+    expect(tab2.get_by_test_id("auth-error")).to_be_hidden()
 
 
 def test_user_text_is_only_ever_text(kj: Kit) -> None:
@@ -479,3 +482,166 @@ def test_every_catalog_gift_has_its_own_scene(kj: Kit) -> None:
         expect(overlay.locator(SCENE_PARTS[gift["animation"]]).first).to_be_attached()
         page.keyboard.press("Escape")  # ends the scene early; the next one is queued
     expect(page.get_by_test_id("gift-anim")).to_have_count(0)
+
+
+def on_top(target: Locator) -> bool:
+    """Whether `target` is what a click on its centre and near its ends would hit."""
+    return bool(target.evaluate("""el => {
+        const r = el.getBoundingClientRect();
+        return [0.15, 0.5, 0.85].every((fx) =>
+            el.contains(document.elementFromPoint(r.left + r.width * fx, r.top + r.height / 2)));
+    }"""))
+
+
+def test_gift_card_buttons_stay_usable(kj: Kit) -> None:
+    """A received gift's card offers 回赠 Send back / 收下 Accept: toasts never cover those
+    buttons, and the card does not end by itself while the pointer is on it or focus is
+    in it. Left alone again it ends by itself; Esc and the backdrop still end it at once.
+
+    The tab's clock is Playwright's fake one, paused and advanced by hand (`run_for`):
+    the scene's own timers fire exactly when the test says, nothing waits on real time."""
+    a, b = kj.user("a"), kj.user("b")
+    kj.befriend(a, b)
+    context = kj.context(b.url)
+    context.add_cookies([{"name": "kj_session", "value": b.token, "url": b.url}])
+    context.clock.install()
+    pb = kj.page(b, context=context)
+    feed_loaded(pb)
+    pb.clock.pause_at(datetime.fromtimestamp(pb.evaluate("Date.now()") / 1000 + 1))
+
+    kj.api.op(a, "gift.send", {"to": b.name, "gift": "rose", "message": "一朵玫瑰"})
+    anim = pb.get_by_test_id("gift-anim")
+    card = anim.locator(".gift-card")
+    buttons = [pb.get_by_test_id("gift-anim-return"), pb.get_by_test_id("gift-anim-close")]
+    for button in buttons:
+        expect(button).to_be_visible()
+
+    # A pile of toasts (as after a reconnect: sync, level-up, errors) covers neither.
+    pb.evaluate("""async () => {
+        const { toast } = await import('/static/js/dom.js');
+        for (let i = 0; i < 5; i += 1) toast(`提示 toast ${i}`, { ms: 600000 });
+    }""")
+    expect(pb.get_by_test_id("toast").filter(has_text="提示 toast")).to_have_count(5)
+    for button in buttons:
+        assert on_top(button), f"{button} is covered"
+    clear_toasts(pb)
+
+    # Pointer on the card: it stays well past a scene's life (3.8 s).
+    card.hover()
+    pb.clock.run_for(5_000)
+    expect(anim).to_be_visible()
+    expect(anim).not_to_have_class(re.compile(r"\bgift-anim-out\b"))
+
+    # Focus in the card (keyboard user), pointer gone: it still stays.
+    pb.get_by_test_id("gift-anim-close").focus()
+    pb.mouse.move(5, 5)  # the backdrop, off the card
+    pb.clock.run_for(5_000)
+    expect(anim).to_be_visible()
+
+    # Both gone: it ends by itself, and the gift settles on the shelf.
+    pb.evaluate("document.activeElement.blur()")
+    pb.clock.run_for(5_000)
+    expect(anim).to_have_count(0)
+    expect(pb.get_by_test_id("my-gift-shelf").locator("[data-gift=rose]")).to_have_count(1)
+
+    # Esc and a click on the backdrop still close a card under the pointer at once.
+    for close in ("Escape", "backdrop"):
+        kj.api.op(a, "gift.send", {"to": b.name, "gift": "rose"})
+        expect(anim).to_be_visible()
+        card.hover()
+        if close == "Escape":
+            pb.keyboard.press("Escape")
+        else:
+            pb.mouse.click(5, 5)
+        expect(anim).to_have_class(re.compile(r"\bgift-anim-out\b"))
+        pb.clock.run_for(1_000)  # its fade-out
+        expect(anim).to_have_count(0)
+
+
+def test_unfriending_updates_an_open_space(kj: Kit) -> None:
+    """B has A's space open when A unfriends B: A's friends-only mood leaves the page
+    (it can no longer be seen or commented on), the public one stays; befriended
+    again, it comes back."""
+    a, b = kj.user("a"), kj.user("b")
+    kj.befriend(a, b)
+    kj.api.op(a, "mood.post", {"text": "大家好 for everyone", "visibility": "public"})
+    kj.api.op(a, "mood.post", {"text": "只给好友 friends only", "visibility": "friends"})
+    pb = kj.page(b, f"/#/space/{a.name}")
+    expect(mood(pb, text="只给好友 friends only")).to_be_visible()
+    expect(pb.get_by_test_id("space-add-friend")).to_have_attribute("data-status", "friend")
+
+    kj.api.op(a, "friend.remove", {"user": b.name})
+    expect(mood(pb, text="只给好友 friends only")).to_have_count(0)
+    expect(mood(pb, text="大家好 for everyone")).to_be_visible()
+    expect(pb.get_by_test_id("space-add-friend")).to_have_attribute("data-status", "none")
+
+    kj.befriend(a, b)
+    expect(mood(pb, text="只给好友 friends only")).to_be_visible()
+    expect(pb.get_by_test_id("space-add-friend")).to_have_attribute("data-status", "friend")
+
+
+def test_composer_resets_visibility_after_posting(kj: Kit) -> None:
+    """After a 仅自己 Private mood the composer is back to its default visibility, like
+    its text and tag: the next mood is not silently private."""
+    a = kj.user("a")
+    page = kj.page(a)
+    feed_loaded(page)
+    select = page.get_by_test_id("mood-visibility-select")
+    default = select.input_value()
+    post_mood_ui(page, "secret 秘密", visibility="private", tag="sad")
+    expect(mood(page, text="secret 秘密")).to_have_attribute("data-visibility", "private")
+    expect(select).to_have_value(default)
+    expect(page.get_by_test_id("mood-tag-select")).to_have_value("")
+
+    page.get_by_test_id("mood-input").fill("next one 下一条")
+    page.get_by_test_id("mood-submit").click()
+    expect(mood(page, text="next one 下一条")).to_have_attribute("data-visibility", default)
+
+
+def test_blank_mood_comment_and_message_say_why(kj: Kit) -> None:
+    """Posting nothing (or only spaces) as a mood, a comment or a guestbook message
+    sends nothing and says why; typing clears the hint."""
+    a, b = kj.user("a"), kj.user("b")
+    kj.befriend(a, b)
+    mood_id = kj.api.op(b, "mood.post", {"text": "comment on me"})["mood"]["id"]
+    page = kj.page(a)
+    feed_loaded(page)
+
+    hint = page.get_by_test_id("mood-hint")
+    text = page.get_by_test_id("mood-input")
+    for blank in ("", "   \n  "):
+        text.fill(blank)
+        page.get_by_test_id("mood-submit").click()
+        expect(hint).to_have_text("写点什么吧 Write something first")
+        expect(hint).to_be_visible()
+        expect(text).to_be_focused()
+        expect(text).to_have_attribute("aria-invalid", "true")
+    text.press_sequentially("x")
+    expect(hint).to_be_hidden()
+    expect(mood(page)).to_have_count(1)  # B's only: nothing was posted
+
+    card = mood(page, mood_id)
+    card.get_by_test_id("comment-input").fill("  ")
+    card.get_by_test_id("comment-submit").click()
+    expect(card.get_by_test_id("comment-hint")).to_have_text("写点什么吧 Write something first")
+    expect(card.get_by_test_id("comment-input")).to_be_focused()
+    expect(card.get_by_test_id("comment")).to_have_count(0)
+    card.get_by_test_id("comment-input").press_sequentially("ok")
+    expect(card.get_by_test_id("comment-hint")).to_be_hidden()
+
+    page.goto(f"/#/space/{b.name}")
+    page.get_by_test_id("guestbook-input").fill(" ")
+    page.get_by_test_id("guestbook-submit").click()
+    expect(page.get_by_test_id("guestbook-hint")).to_have_text("写点什么吧 Write something first")
+    expect(page.get_by_test_id("guestbook-entry")).to_have_count(0)
+
+
+@pytest.mark.parametrize("path", ["中", "nosuchuser_x"])
+def test_space_of_no_such_user(kj: Kit, path: str) -> None:
+    """A space that cannot exist (not a username at all) or does not exist says there is
+    no such user, not the server's validation wording."""
+    page = kj.page(kj.user("a"), f"/#/space/{path}")
+    error = page.get_by_test_id("space-error")
+    expect(error).to_contain_text("没有这个用户 No such user")
+    expect(error).to_contain_text(f"@{path}")
+    expect(error).not_to_contain_text("valid username")
