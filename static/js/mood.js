@@ -33,7 +33,7 @@ export function renderMood(mood) {
 
   card.append(
     el('header', { class: 'mood-head' },
-      el('a', { href: `#/space/${encodeURIComponent(mood.author)}`, class: 'portrait-link', tabindex: '-1', 'aria-hidden': 'true' }, portrait(null, mood.author, 'md')),
+      el('a', { href: `#/space/${encodeURIComponent(mood.author)}`, class: 'portrait-link', tabindex: '-1', 'aria-hidden': 'true' }, portrait(mood.author_portrait, mood.author, 'md')),
       el('div', { class: 'mood-meta' },
         userLink(mood.author, mood.author_name, 'user-link mood-author'),
         el('div', { class: 'mood-sub' }, timeEl(mood.ts), visibilityChip(mood.visibility), tagChip(mood.tag)))),

@@ -5,7 +5,7 @@
 import { el, $, attr, timeEl, busy, toast, errText, blankHint, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, emit, setLevel } from './state.js';
-import { portrait, levelBadge, userLink, learnPortrait, learnName } from './widgets.js';
+import { portrait, levelBadge, userLink, learnPortrait, learnName, nameOf } from './widgets.js';
 import { renderMood, prependMood } from './mood.js';
 import { composer } from './feed.js';
 import { giftShelf, openGiftDialog } from './gifts.js';
@@ -168,13 +168,16 @@ function guestbookCard(v) {
 
 function entryItem(e) {
   return el('li', { class: 'guestbook-entry', testid: 'guestbook-entry', data: { id: e.id, author: e.author } },
-    el('div', { class: 'entry-head' }, portrait(null, e.author, 'sm'), userLink(e.author, e.author_name), timeEl(e.ts)),
+    el('div', { class: 'entry-head' }, portrait(e.author_portrait, e.author, 'sm'), userLink(e.author, e.author_name), timeEl(e.ts)),
     el('p', { class: 'entry-text', testid: 'guestbook-text', text: e.text }));
 }
 
 function visitorItem(x) {
+  // From space.get: display_name and head_portrait; from a live `visit`: only the user.
+  learnName(x.user, x.display_name);
+  learnPortrait(x.user, x.head_portrait);
   return el('li', { class: 'visitor', testid: 'visitor', data: { user: x.user } },
-    portrait(null, x.user, 'sm'), userLink(x.user, x.name), timeEl(x.ts));
+    portrait(x.head_portrait, x.user, 'sm'), userLink(x.user, x.display_name || nameOf(x.user)), timeEl(x.ts));
 }
 
 // ---- live updates ----

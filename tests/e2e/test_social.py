@@ -286,6 +286,7 @@ def test_visit_and_guestbook_reach_the_owner_live(kj: Kit) -> None:
     """B opens A's space: A's visitor list and notifications update live; B signs the
     guestbook and A sees the entry; opening notifications clears the red dot."""
     a, b = kj.user("a"), kj.user("b", display_name="访客 Guest")
+    kj.api.op(b, "space.update", {"head_portrait": "fox"})
     pa = kj.page(a, "/#/space/me")
     expect(pa.get_by_test_id("visitors-empty")).to_be_visible()
     expect(pa.get_by_test_id("notify-count")).to_be_hidden()
@@ -301,6 +302,12 @@ def test_visit_and_guestbook_reach_the_owner_live(kj: Kit) -> None:
     entry = pa.get_by_test_id("guestbook-entry").filter(has_text="来踩踩 visiting!")
     expect(entry).to_be_visible()
     expect(entry).to_contain_text("访客 Guest")
+    expect(entry.locator(".portrait")).to_have_attribute("data-portrait", "fox")
+    expect(pa.get_by_test_id("notify-count")).to_have_text("2")
+    pa.reload()  # the visitor list as space.get draws it: B's name and portrait
+    visitor = by_user(pa, "visitor", b.name)
+    expect(visitor).to_contain_text("访客 Guest")
+    expect(visitor.locator(".portrait")).to_have_attribute("data-portrait", "fox")
     expect(pa.get_by_test_id("notify-count")).to_have_text("2")
 
     pa.get_by_test_id("nav-notify").click()
