@@ -105,6 +105,46 @@ export function blankHint(input, testid) {
   return hint;
 }
 
+/**
+ * The hint a field shows when the browser trims an edit at its maxlength: a paste, a
+ * drop or typing that would go past the limit is cut short without a word otherwise (a
+ * link ends at "http://exa"). Says "已截断到 N 字 Trimmed to N characters" (and turns
+ * `counter`, if given, red) until an edit fits again. Place the returned node in the
+ * form; call `hint.reset()` when the form is cleared after sending.
+ */
+export function limitHint(input, testid, { counter = null } = {}) {
+  const max = Number(input.getAttribute('maxlength'));
+  const id = `limit-hint-${++hintN}`;
+  const hint = el('small', { class: 'limit-hint', id, testid, role: 'status' });
+  const described = input.getAttribute('aria-describedby');
+  input.setAttribute('aria-describedby', described ? `${described} ${id}` : id);
+  const set = (trimmed) => {
+    hint.textContent = trimmed ? `已截断到 ${max} 字 Trimmed to ${max} characters` : '';
+    if (counter) counter.classList.toggle('counter-over', trimmed);
+  };
+  hint.reset = () => set(false);
+  // What is left of the value once the selection (which the edit replaces) is gone.
+  const kept = () => input.value.length - Math.abs((input.selectionEnd ?? 0) - (input.selectionStart ?? 0));
+  // How long the inserted text will be in the field: each line break ("\r\n" too) is one
+  // character, a "\n" in a textarea and a space in a one-line input.
+  const incoming = (e) => {
+    if (e.inputType === 'insertLineBreak' || e.inputType === 'insertParagraph') return 1;
+    const text = e.data ?? (e.dataTransfer ? e.dataTransfer.getData('text/plain') : '') ?? '';
+    return text.replace(/\r\n?/g, '\n').length;
+  };
+  input.addEventListener('beforeinput', (e) => {
+    if (!max || e.inputType === 'insertCompositionText') return; // an IME: judged at its end
+    set(e.inputType.startsWith('insert') && kept() + incoming(e) > max);
+  });
+  let base = null; // an IME composition: the length around it
+  input.addEventListener('compositionstart', () => { base = kept(); });
+  input.addEventListener('compositionend', (e) => {
+    if (max && base !== null) set(base + (e.data || '').length > max);
+    base = null;
+  });
+  return hint;
+}
+
 /** Human text for an Error from api/conn: "message (code)". */
 export function errText(err) {
   if (!err) return '出错了 Something went wrong';

@@ -2,7 +2,7 @@
 // "load more" (feed op, before=next), and live insertion of new moods. It owns the
 // feed view only; cards themselves come from mood.js.
 
-import { el, busy, toast, blankHint } from './dom.js';
+import { el, busy, toast, blankHint, limitHint } from './dom.js';
 import { conn } from './conn.js';
 import { prependMood, renderMood, isDeleted } from './mood.js';
 import { MOOD_TAGS, VISIBILITY } from './widgets.js';
@@ -22,10 +22,12 @@ export function composer(onPosted) {
   const defaultVisibility = vis.value;
   const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'mood-submit', text: '发表 Post' });
   const hint = blankHint(text, 'mood-hint');
+  const limit = limitHint(text, 'mood-limit-hint', { counter });
   const form = el('form', { class: 'composer card', testid: 'mood-form', novalidate: true },
     el('h2', { class: 'card-title', text: '✏️ 发表说说 Post a mood' }),
     text,
     hint,
+    limit,
     el('div', { class: 'composer-bar' }, vis, tag, counter, submit));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -38,6 +40,7 @@ export function composer(onPosted) {
       // Back to a fresh composer: a 仅自己 Private choice must not stick to the next mood.
       text.value = '';
       counter.textContent = '0/2000';
+      limit.reset();
       tag.value = '';
       vis.value = defaultVisibility;
       toast('发表成功 Posted ✓');

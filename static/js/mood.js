@@ -2,7 +2,7 @@
 // delete; plus the live updaters that patch every card on screen when a `like`,
 // `comment` or `mood.deleted` event arrives. Used by the feed and by space pages.
 
-import { el, $, $$, attr, timeEl, busy, toast, blankHint, reducedMotion } from './dom.js';
+import { el, $, $$, attr, timeEl, busy, toast, blankHint, limitHint, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, rememberMood } from './state.js';
 import { portrait, learnPortrait, userLink, tagChip, visibilityChip } from './widgets.js';
@@ -31,15 +31,70 @@ export function renderMood(mood) {
   const actions = el('div', { class: 'mood-actions' }, likeBtn, commentBtn);
   if (mine) actions.appendChild(deleteButton(mood.id));
 
+  const text = el('p', { class: 'mood-text', testid: 'mood-text', id: `mood-text-${++textN}`, text: mood.text });
   card.append(
     el('header', { class: 'mood-head' },
       el('a', { href: `#/space/${encodeURIComponent(mood.author)}`, class: 'portrait-link', tabindex: '-1', 'aria-hidden': 'true' }, portrait(mood.author_portrait, mood.author, 'md')),
       el('div', { class: 'mood-meta' },
         userLink(mood.author, mood.author_name, 'user-link mood-author'),
         el('div', { class: 'mood-sub' }, timeEl(mood.ts), visibilityChip(mood.visibility), tagChip(mood.tag)))),
-    el('p', { class: 'mood-text', testid: 'mood-text', text: mood.text }),
+    text, foldToggle(text),
     actions, list, form);
   return card;
+}
+
+// ---- long moods: folded to a few lines (.mood-text.folded, a CSS line clamp) ----
+
+let textN = 0;
+const MORE = '展开 Show more';
+const LESS = '收起 Show less';
+
+/** Whether `text` has more lines than its folded height shows (measured folded). */
+function overflowsFolded(text) {
+  const folded = text.classList.contains('folded');
+  if (!folded) text.classList.add('folded');
+  const over = text.scrollHeight > text.clientHeight + 1;
+  if (!folded) text.classList.remove('folded');
+  return over;
+}
+
+// One observer for every mood text: a card is measured once it is laid out (cards are
+// built off-screen) and again whenever its width changes (a rotated phone, a resized
+// window). The toggle shows only while there is something folded away.
+const foldObserver = new ResizeObserver((entries) => {
+  for (const { target } of entries) {
+    const toggle = target.foldToggle;
+    if (!target.isConnected) { // not on the page yet, or gone: once gone, let it go
+      if (target.measured) foldObserver.unobserve(target);
+      continue;
+    }
+    if (!toggle) continue;
+    target.measured = true;
+    const over = overflowsFolded(target);
+    toggle.hidden = !over;
+    if (!over) setFolded(target, toggle, true);
+  }
+});
+
+function setFolded(text, toggle, folded) {
+  text.classList.toggle('folded', folded);
+  toggle.setAttribute('aria-expanded', folded ? 'false' : 'true');
+  toggle.textContent = folded ? MORE : LESS;
+}
+
+function foldToggle(text) {
+  text.classList.add('folded');
+  const toggle = el('button', { type: 'button', class: 'btn-link mood-more', testid: 'mood-more', 'aria-expanded': 'false',
+    'aria-controls': text.id, hidden: true, text: MORE });
+  toggle.addEventListener('click', () => {
+    const fold = toggle.getAttribute('aria-expanded') === 'true';
+    setFolded(text, toggle, fold);
+    // Folding a long text pulls the button up the page: keep it where the eye is.
+    if (fold) toggle.scrollIntoView({ block: 'nearest' });
+  });
+  text.foldToggle = toggle;
+  foldObserver.observe(text);
+  return toggle;
 }
 
 async function toggleLike(moodId, btn) {
@@ -63,7 +118,7 @@ function deleteButton(moodId) {
     clearTimeout(armed);
     await busy(btn, async () => {
       await conn.request('mood.delete', { mood_id: moodId });
-      removeMood(moodId);
+      removeMood(moodId, { mine: true });
       toast('已删除 Deleted');
     });
   });
@@ -75,7 +130,8 @@ function commentForm(mood, card) {
   const replyChip = el('span', { class: 'reply-chip', testid: 'reply-target', hidden: true });
   const submit = el('button', { type: 'submit', class: 'btn btn-small', testid: 'comment-submit', text: '发表 Post' });
   const hint = blankHint(input, 'comment-hint');
-  const form = el('form', { class: 'comment-form', testid: 'comment-form' }, replyChip, input, submit, hint);
+  const limit = limitHint(input, 'comment-limit-hint');
+  const form = el('form', { class: 'comment-form', testid: 'comment-form' }, replyChip, input, submit, hint, limit);
   let replyTo = null;
   form.reply = (comment) => {
     replyTo = comment ? comment.id : null;
@@ -96,6 +152,7 @@ function commentForm(mood, card) {
     await busy(submit, async () => {
       const res = await conn.request('comment.post', data);
       input.value = '';
+      limit.reset();
       form.reply(null);
       if (res.comment) applyComment(res.comment);
     });
@@ -155,15 +212,24 @@ const deleted = new Set(); // ids deleted this session: never render them again
 
 export const isDeleted = (moodId) => deleted.has(String(moodId));
 
-export function removeMood(moodId) {
+/**
+ * Take a deleted mood off the page. A comment half-typed on it goes with the card: say
+ * so, unless I deleted it myself right here (`{ mine: true }`, from its own button).
+ */
+export function removeMood(moodId, { mine = false } = {}) {
   deleted.add(String(moodId));
   state.moodAuthors.delete(String(moodId));
+  let draft = false;
   for (const card of cards(moodId)) {
+    if (card.dataset.removing) continue; // already on its way out
+    const input = $('[data-testid=comment-input]', card);
+    if (input && input.value.trim()) draft = true;
     if (reducedMotion()) { card.remove(); continue; }
     card.classList.add('fade-out');
     card.dataset.removing = 'true';
     setTimeout(() => card.remove(), 300);
   }
+  if (draft && !mine) toast('你在评论的说说已被删除 The mood you were commenting on was deleted', { ms: 6000 });
 }
 
 /** Insert a mood at the top of `list` unless it is already there. Returns the card or null. */

@@ -2,7 +2,7 @@
 // signature, level badge, skin, background music, visible moods, gift shelf, guestbook
 // (留言板) and recent visitors (访客); live updates while it is open.
 
-import { el, $, attr, timeEl, busy, toast, errText, blankHint, reducedMotion } from './dom.js';
+import { el, $, attr, timeEl, busy, toast, errText, blankHint, limitHint, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, emit, setLevel } from './state.js';
 import { portrait, levelBadge, userLink, learnPortrait, learnName, nameOf } from './widgets.js';
@@ -151,7 +151,8 @@ function guestbookCard(v) {
   const input = el('textarea', { class: 'input', testid: 'guestbook-input', maxlength: '500', rows: '2', placeholder: '留下你的足迹… Leave a message', 'aria-label': '留言 Message' });
   const submit = el('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: 'guestbook-submit', text: '留言 Post' });
   const hint = blankHint(input, 'guestbook-hint');
-  const form = el('form', { class: 'guestbook-form', testid: 'guestbook-form' }, input, hint, submit);
+  const limit = limitHint(input, 'guestbook-limit-hint');
+  const form = el('form', { class: 'guestbook-form', testid: 'guestbook-form' }, input, hint, limit, submit);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const text = input.value.trim();
@@ -159,6 +160,7 @@ function guestbookCard(v) {
     await busy(submit, async () => {
       const res = await conn.request('guestbook.post', { to: v.user, text });
       input.value = '';
+      limit.reset();
       if (res.entry) onGuestbook(res.entry);
     });
   });

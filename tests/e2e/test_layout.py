@@ -1,14 +1,15 @@
 """Page layout: the content starts right under the nav bar, on a wide screen (where
 the sidebar, taller than a short page, spans the nav's row and the content's) and on a
-phone."""
+phone; the space banner's decorations keep out from under its buttons; tap targets on
+a phone are big enough."""
 
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Kit, skip_without_chromium
-from tests.e2e.helpers import feed_loaded, no_horizontal_overflow
+from tests.e2e.helpers import clear_toasts, feed_loaded, mood, no_horizontal_overflow
 
 pytestmark = [pytest.mark.e2e, skip_without_chromium]
 
@@ -40,3 +41,85 @@ def test_content_starts_right_below_the_nav(kj: Kit, viewport: dict[str, int]) -
             # the case in point: two columns, and the sidebar taller than nav + content
             assert sidebar["height"] > nav["height"] + view["height"] + MAX_GAP_PX
         assert no_horizontal_overflow(page)
+
+
+PHONE = {"width": 390, "height": 844}
+# The decorations drawn opaque red (to see them wherever they are, faint or not), or not
+# at all; the buttons themselves hidden both times (their boxes stay put), so the one
+# thing that differs between two screenshots is what the decorations paint.
+DECO_SHOWN = (".space-banner::after { visibility: visible !important; color: #f00 !important;"
+              " opacity: 1 !important; }")
+DECO_HIDDEN = ".space-banner::after { visibility: hidden !important; }"
+BUTTONS_HIDDEN = ".space-actions > * { visibility: hidden !important; }"
+
+
+def set_rules(page: Page, *rules: str) -> None:
+    """Replace the test's extra CSS rules, through the CSSOM (a <style> tag would break
+    the page's CSP)."""
+    page.evaluate("""(rules) => {
+        const sheet = [...document.styleSheets]
+            .find((s) => (s.href || '').endsWith('/style.css'));
+        for (const old of window.kjTestRules || []) {
+            sheet.deleteRule([...sheet.cssRules].indexOf(old));
+        }
+        window.kjTestRules = rules.map(
+            (rule) => sheet.cssRules[sheet.insertRule(rule, sheet.cssRules.length)]);
+    }""", list(rules))
+
+
+@pytest.mark.parametrize("viewport", [PHONE, VIEWPORTS[0]], ids=["phone", "desktop"])
+@pytest.mark.parametrize("whose", ["own", "friend", "stranger"])
+def test_banner_decorations_stay_out_from_under_the_buttons(
+        kj: Kit, viewport: dict[str, int], whose: str) -> None:
+    """The space banner's ★ ☾ ☀ ♛ are drawn, but nowhere under (or over) the music,
+    edit, gift and friend buttons: inside each button's box the banner looks the same
+    with the decorations drawn as without them."""
+    owner, visitor = kj.user("own"), kj.user("vis")
+    if whose == "friend":
+        kj.befriend(owner, visitor)
+    kj.api.op(owner, "space.update", {"music": "twinkle", "signature": "签名" * 40})
+    viewer = owner if whose == "own" else visitor
+    page = kj.page(viewer, f"/#/space/{owner.name}", viewport=viewport, reduced_motion="reduce")
+    banner = page.locator(".space-banner")
+    actions = banner.locator(".space-actions > :visible")  # buttons and the 好友 chip
+    expect(page.get_by_test_id("music-toggle")).to_be_visible()
+    expect(actions).to_have_count(2 if whose == "own" else 3)
+    clear_toasts(page)
+    banner.scroll_into_view_if_needed()
+    boxes = [(a.inner_text(), a.bounding_box()) for a in actions.all()]
+
+    def shots(deco: str) -> tuple[bytes, list[bytes]]:
+        set_rules(page, BUTTONS_HIDDEN, deco)
+        return (banner.screenshot(animations="disabled"),
+                [page.screenshot(clip=box, animations="disabled") for _, box in boxes])
+
+    with_deco, under_buttons_with = shots(DECO_SHOWN)
+    without_deco, under_buttons_without = shots(DECO_HIDDEN)
+    assert with_deco != without_deco, "the banner decorations are not drawn at all"
+    for (label, _), shown, hidden in zip(boxes, under_buttons_with, under_buttons_without,
+                                         strict=True):
+        assert shown == hidden, f"decorations are drawn under or over {label!r}"
+    assert no_horizontal_overflow(page)
+
+
+def test_cancel_reply_is_a_big_enough_tap_target_on_a_phone(kj: Kit) -> None:
+    """The × that cancels a reply is at least 32 x 32 CSS px on a phone, and works."""
+    a, b = kj.user("a"), kj.user("b", display_name="读者 Reader")
+    kj.befriend(a, b)
+    mood_id = kj.api.op(a, "mood.post", {"text": "reply to me"})["mood"]["id"]
+    kj.api.op(b, "comment.post", {"mood_id": mood_id, "text": "a comment"})
+    page = kj.page(a, viewport=PHONE, is_mobile=True, has_touch=True)
+    card = mood(page, mood_id)
+    card.get_by_test_id("reply-btn").click()
+    chip = card.get_by_test_id("reply-target")
+    expect(chip).to_contain_text("读者 Reader")
+    cancel = chip.get_by_role("button", name="取消回复 Cancel reply")
+    expect(cancel).to_be_visible()
+    box = cancel.bounding_box()
+    assert box is not None
+    size = f"{box['width']:.0f} x {box['height']:.0f} px"
+    assert box["width"] >= 32 and box["height"] >= 32, f"the × is {size}"
+    cancel.tap()
+    expect(chip).to_be_hidden()
+    expect(card.get_by_test_id("comment-input")).to_have_attribute(
+        "placeholder", "写评论… Write a comment")
