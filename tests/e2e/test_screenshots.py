@@ -8,6 +8,9 @@ Every run takes them; they land in docs/screenshots/ only with
 in the artifacts directory next to failure screenshots:
 
     KJ_E2E_UPDATE_SCREENSHOTS=1 pytest tests/e2e -k screenshots
+
+Install a colour emoji font first (Debian: fonts-noto-color-emoji), or the head
+portraits and icons in them are empty boxes; the tests need none.
 """
 
 from __future__ import annotations
