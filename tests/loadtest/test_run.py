@@ -21,7 +21,7 @@ import pytest
 from hub.loadtest import cli
 from hub.loadtest.worker import resolve_loop
 from hub.session import Session
-from tests.loadtest.conftest import SERVER_KEY, free_port
+from tests.loadtest.conftest import SERVER_KEY, free_port, start_hub
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -160,6 +160,35 @@ async def test_without_a_server_key_it_seeds_through_register(
     assert report["config"]["loop"] == "asyncio"
     assert report["events"]["delivered"] == report["events"]["expected"] > 0
     assert "warning: no --server-key" in capsys.readouterr().err
+
+
+async def test_seeding_through_register_waits_out_the_http_op_limit(tmp_path: Path) -> None:
+    """A hub with a tight op limit answers some friend ops 429: seeding waits as told
+    (Retry-After) and sends them again, so the graph is whole and the run clean."""
+    hub = await start_hub(ops_per_second=5, ops_burst=2)
+    limiter = hub.node.http_op_limiter
+    take, refused = limiter.take, []
+
+    def counting(key: str) -> int:
+        wait = take(key)
+        if wait:
+            refused.append(wait)
+        return wait
+
+    limiter.take = counting
+    try:
+        args = parse("--url", hub.url, "--users", "12", "--friends", "3", "--duration", "1s",
+                     "--post-rate", "2", "--processes", "1", "--quiet", "--ceiling", "60s",
+                     "--loop", "asyncio", "--seed", "7", "--report", str(tmp_path / "r.json"))
+        args.server_key = None
+        code = await asyncio.to_thread(cli.run, args)
+        report = json.loads((tmp_path / "r.json").read_text())
+        assert code == 0, report["problems"]
+        assert refused, "the limit never refused an op: this test tests nothing"
+        assert report["seed"]["method"] == "register"
+        assert report["events"]["delivered"] == report["events"]["expected"] > 0
+    finally:
+        await hub.stop()
 
 
 async def test_the_hard_ceiling_stops_the_run(hub: Any, capsys: pytest.CaptureFixture[str]
