@@ -26,15 +26,14 @@ _ABOUT_A_MOOD = (b"mood", b"comment", b"like")
 def withdraw_deleted_moods(frames: list[bytes]) -> list[bytes]:
     """`frames` with every frame about a mood that a later frame deletes replaced by
     that `mood.deleted`; the same list when nothing is deleted."""
-    deleted_at: dict[str, int] = {}
-    for i, frame in enumerate(frames):
-        if event_of(frame) == b"mood.deleted":
-            deleted_at[orjson.loads(frame)["data"]["mood_id"]] = i
+    events = [event_of(frame) for frame in frames]
+    deleted_at = {orjson.loads(frames[i])["data"]["mood_id"]: i
+                  for i, event in enumerate(events) if event == b"mood.deleted"}
     if not deleted_at:
         return frames
     out = frames[:]
     for i, frame in enumerate(frames):
-        if event_of(frame) not in _ABOUT_A_MOOD:
+        if events[i] not in _ABOUT_A_MOOD:
             continue
         parsed = orjson.loads(frame)
         mood_id = _mood_of(parsed["event"], parsed["data"])
