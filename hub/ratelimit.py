@@ -25,11 +25,6 @@ class TokenBucket:
         self._refill()
         return self.tokens >= self.burst
 
-    def available(self) -> bool:
-        """Whether `take` would succeed now (takes nothing)."""
-        self._refill()
-        return self.tokens >= 1
-
     def wait(self) -> float:
         """Seconds until `take` would succeed (0 now)."""
         self._refill()
@@ -54,10 +49,6 @@ class FailureLimiter:
     def __init__(self, rate: float, burst: int, now: Callable[[], float]) -> None:
         self.rate, self.burst, self.now = rate, burst, now
         self._buckets: dict[str, TokenBucket] = {}
-
-    def allowed(self, key: str) -> bool:
-        bucket = self._buckets.get(key)
-        return bucket is None or bucket.available()
 
     def retry_after(self, key: str) -> int:
         """Whole seconds until `key` may try again: 0 now, else at least 1."""
