@@ -36,9 +36,9 @@ from starlette.routing import Route
 
 from hub import auth, validate
 from hub.errors import ErrorCode, OpError, bad_request, too_large
+from hub.http.common import guarded, json_response, read_json, server_key_refusal
 from hub.models import UserRecord
 from hub.node import Node
-from hub.web import guarded, json_response, read_json, server_key_refusal
 
 MAX_BODY = 8 * 1024 * 1024
 MAX_USERS = 10_000

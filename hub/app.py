@@ -14,11 +14,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from hub import engines, producers, web
+from hub import engines, producers
 from hub.admin import ADMIN_ROUTES
 from hub.clock import Clock, SystemClock
 from hub.config import Settings
 from hub.gateway import websocket_endpoint
+from hub.http import accounts, oproute, status
 from hub.node import Node
 from hub.ops import default_registry
 from hub.transport import RAW_SEND_KEY
@@ -95,14 +96,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             await node.close()
 
     routes = [
-        Route("/", web.index),
-        Route("/api/register", web.register, methods=["POST"]),
-        Route("/api/login", web.login, methods=["POST"]),
-        Route("/api/logout", web.logout, methods=["POST"]),
-        Route("/api/ops/{op:path}", web.op_route, methods=["POST"]),
+        Route("/", status.index),
+        Route("/api/register", accounts.register, methods=["POST"]),
+        Route("/api/login", accounts.login, methods=["POST"]),
+        Route("/api/logout", accounts.logout, methods=["POST"]),
+        Route("/api/ops/{op:path}", oproute.op_route, methods=["POST"]),
         Route("/api/server/publish", producers.publish_route, methods=["POST"]),
-        Route("/api/health", web.health),
-        Route("/metrics", web.metrics),
+        Route("/api/health", status.health),
+        Route("/metrics", status.metrics),
         *ADMIN_ROUTES,
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),

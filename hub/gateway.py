@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket
 from hub import levels
 from hub.auth import login_id, token_hash
 from hub.errors import CloseCode, EngineUnavailable, ErrorCode, OpError
+from hub.http.common import SESSION_COOKIE, origin_allowed
 from hub.node import Node
 from hub.ops import Context, OpRegistry
 from hub.protocol import (
@@ -31,7 +32,6 @@ from hub.ratelimit import TokenBucket
 from hub.session import Session
 from hub.together import together
 from hub.transport import transport_for
-from hub.web import SESSION_COOKIE, origin_allowed
 
 log = logging.getLogger("hub.gateway")
 

@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.errors import bad_request, not_found, too_large
+from hub.http.common import guarded, json_response, read_json, server_key_refusal
 from hub.node import Node
-from hub.web import guarded, json_response, read_json, server_key_refusal
 
 NAMESPACE = "x."
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
