@@ -46,9 +46,30 @@ SERVE_FLAGS: dict[str, tuple[str, str]] = {
     "--ops-per-second": ("ops_per_second",
                          "op rate limit per connection and per HTTP login token (20)"),
     "--ops-burst": ("ops_burst", "op burst per connection and per HTTP login token (60)"),
+    "--user-ops-per-second": ("user_ops_per_second",
+                              "op rate limit per user, all sockets and HTTP together (30)"),
+    "--user-ops-burst": ("user_ops_burst", "op burst per user (90)"),
+    "--space-writes-per-hour": ("space_writes_per_hour",
+                                "writes into another's space per author per owner (60; 0 off)"),
+    "--register-per-minute": ("register_per_minute",
+                              "registrations per client address (10; 0 off)"),
+    "--header-timeout": ("header_timeout",
+                         "seconds to send complete headers, or between body chunks (10)"),
+    "--limit-concurrency": ("limit_concurrency",
+                            "open connections before new requests get 503 "
+                            "(default: the open-files limit less a reserve)"),
+    "--internal-port": ("internal_port", "serve /metrics, detailed health, admin and "
+                                         "server publish here only (default: unset)"),
+    "--internal-host": ("internal_host", "address of --internal-port (default: --host)"),
+    "--forwarded-allow-ips": ("forwarded_allow_ips",
+                              "proxies trusted for X-Forwarded-For/-Proto (127.0.0.1,::1)"),
     "--allowed-origins": ("allowed_origins", "extra browser origins, comma separated"),
     "--static-dir": ("static_dir", "directory of the browser client"),
-    "--log-level": ("log_level", "debug, info, warning (default info)"),
+    "--log-level": ("log_level", "critical, error, warning, info, debug (default info)"),
+}
+# flags that take no value: given, the field is true
+SERVE_SWITCHES: dict[str, tuple[str, str]] = {
+    "--cookie-secure": ("cookie_secure", "mark the session cookie Secure even over plain HTTP"),
 }
 
 
@@ -59,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run a hub node")
     for flag, (name, help_text) in SERVE_FLAGS.items():
         serve.add_argument(flag, dest=name, help=f"{help_text} [KJ_{name.upper()}]")
+    for flag, (name, help_text) in SERVE_SWITCHES.items():
+        serve.add_argument(flag, dest=name, action="store_const", const="true",
+                           help=f"{help_text} [KJ_{name.upper()}]")
     from hub.loadtest import cli as loadtest_cli
 
     loadtest_cli.add_parser(sub)
@@ -67,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from_args(args: argparse.Namespace, env: dict[str, str] | None = None) -> Settings:
     merged = dict(os.environ if env is None else env)
-    for name, _ in SERVE_FLAGS.values():
+    for name, _ in (*SERVE_FLAGS.values(), *SERVE_SWITCHES.values()):
         value = getattr(args, name, None)
         if value is not None:
             merged[f"KJ_{name.upper()}"] = value

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 MAX_FRAME_CEILING = 1 << 20  # DESIGN §4: a frame limit is never set above 1 MiB
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvicorn's names
+# uvicorn's names, less "trace": that one logs every request's headers and body
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
 def default_data_dir() -> Path:
@@ -45,6 +47,19 @@ class Settings:
     idle_timeout: float = 70.0
     ops_per_second: float = 20.0
     ops_burst: int = 60
+    # shared by all of one user's sockets and HTTP calls on a node
+    user_ops_per_second: float = 30.0
+    user_ops_burst: int = 90
+    # writes into another user's space (guestbook, comments, gifts, friend requests),
+    # per author per owner, on every node together; 0 turns the cap off
+    space_writes_per_hour: int = 60
+    register_per_minute: int = 10  # per client address; 0 turns the throttle off
+    header_timeout: float = 10.0  # complete request headers within, or a stalled body
+    limit_concurrency: int | None = None  # open connections; None: the open-files limit
+    internal_port: int | None = None  # /metrics, detailed health, admin, server publish
+    internal_host: str | None = None  # default: `host`
+    forwarded_allow_ips: str = "127.0.0.1,::1"  # proxies whose X-Forwarded-* are trusted
+    cookie_secure: bool = False  # Secure cookies even for plain-HTTP requests
     allowed_origins: tuple[str, ...] = ()
     presence_grace: float = 2.0
     ingress_claim_idle: float = 5.0  # seconds before another node takes an unacked entry
@@ -74,6 +89,23 @@ class Settings:
             raise ValueError("ops_per_second must be more than 0")
         if self.ops_burst < 1:
             raise ValueError("ops_burst must be at least 1")
+        if not self.user_ops_per_second > 0:
+            raise ValueError("user_ops_per_second must be more than 0")
+        if self.user_ops_burst < 1:
+            raise ValueError("user_ops_burst must be at least 1")
+        if self.space_writes_per_hour < 0:
+            raise ValueError("space_writes_per_hour must not be negative (0 turns it off)")
+        if self.register_per_minute < 0:
+            raise ValueError("register_per_minute must not be negative (0 turns it off)")
+        if not self.header_timeout > 0:
+            raise ValueError("header_timeout must be more than 0 seconds")
+        if self.limit_concurrency is not None and self.limit_concurrency < 1:
+            raise ValueError("limit_concurrency must be at least 1")
+        if self.internal_port is not None:
+            if not 0 <= self.internal_port <= 65535:
+                raise ValueError("internal_port must be from 0 to 65535")
+            if self.internal_port == self.port and self.port != 0:
+                raise ValueError("internal_port must differ from port")
         if not self.redis_ping_interval > 0:
             raise ValueError("redis_ping_interval must be more than 0 seconds")
         if not self.presence_grace >= 0:
@@ -118,14 +150,26 @@ def parse_value(name: str, raw: str) -> Any:
         return Path(raw)
     if name == "allowed_origins":
         return tuple(o.strip() for o in raw.split(",") if o.strip())
+    if name in ("limit_concurrency", "internal_port", "internal_host") and raw == "":
+        return None
+    if name == "cookie_secure":
+        if raw.lower() in TRUE:
+            return True
+        if raw.lower() in FALSE:
+            return False
+        raise ValueError(f"{name} must be true or false, not {raw!r}")
+    if name == "log_level":
+        return raw.lower()
     if name in ("port", "inbox_retention", "max_frame_bytes", "max_queue_bytes", "ops_burst",
-                "session_days"):
+                "session_days", "user_ops_burst", "space_writes_per_hour",
+                "register_per_minute", "limit_concurrency", "internal_port"):
         try:
             return int(raw)
         except ValueError:
             raise ValueError(f"{name} must be an integer, not {raw!r}") from None
     if name in ("heartbeat_interval", "idle_timeout", "ops_per_second", "presence_grace",
-                "ingress_claim_idle", "redis_ping_interval"):
+                "ingress_claim_idle", "redis_ping_interval", "user_ops_per_second",
+                "header_timeout"):
         try:
             return float(raw)
         except ValueError:

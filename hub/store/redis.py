@@ -63,21 +63,20 @@ from redis.exceptions import RedisError
 from hub.channels.keys import Keys
 from hub.channels.redis_live import packed
 from hub.channels.redis_pipe import AutoPipeline
-from hub.channels.redis_support import Batch, engine_call, load_scripts
+from hub.channels.redis_support import engine_call, load_scripts
 from hub.channels.redis_support import text as as_text
 from hub.errors import EngineUnavailable
-from hub.models import Comment, Mood, UserRecord, Visibility
-from hub.store.redis_social import SCRIPTS, RedisSocial, strs
+from hub.models import Comment, Mood, Visibility
+from hub.store.redis_accounts import RedisAccounts
+from hub.store.redis_social import SCRIPTS
 
-USER_FIELDS = ("username", "display_name", "password_hash", "created", "signature",
-               "head_portrait", "skin", "music", "points")
 MOOD_FIELDS = ("author", "text", "visibility", "tag", "ts")
 COMMENT_FIELDS = ("mood_id", "author", "text", "reply_to", "ts")
 TIMELINE_RETRIES = 3  # a mood deleted between the two reads of `timeline` is refetched
 DELETE_RETRIES = 20  # another delete of the same mood running at once
 
 
-class RedisStore(RedisSocial):
+class RedisStore(RedisAccounts):
     def __init__(self, client: Redis, keys: Keys, pipe: AutoPipeline | None = None) -> None:
         super().__init__(client, keys, pipe)
         self.probe: asyncio.Task[None] | None = None  # see `health`
@@ -110,89 +109,6 @@ class RedisStore(RedisSocial):
     @engine_call
     async def _ping(self) -> None:
         await self.client.ping()
-
-    # accounts and sessions
-    @engine_call
-    async def create_user(self, user: UserRecord) -> bool:
-        name = user["username"]
-        fields = [x for pair in user.items() for x in pair]
-        batch = Batch()
-        batch.script(SCRIPTS["create_user"], [self.keys.user(name)], fields)
-        batch.command("ZADD", self.keys.usernames, 0, name)  # a no-op when taken
-        created, _ = await batch.run(self.pipe)
-        return int(created) == 1
-
-    @engine_call
-    async def get_user(self, username: str) -> UserRecord | None:
-        key = self._user_key(username)
-        return None if key is None else _user(await self.pipe.command(b"HGETALL", key,
-                                                                      retry=True))
-
-    @engine_call
-    async def existing_users(self, usernames: Collection[str]) -> set[str]:
-        names = list(dict.fromkeys(usernames))
-        if not names:
-            return set()
-        scores = await self.pipe.command(b"ZMSCORE", self.keys.usernames, *names, retry=True)
-        return {name for name, score in zip(names, scores, strict=True) if score is not None}
-
-    @engine_call
-    async def get_users(self, usernames: Collection[str]) -> dict[str, UserRecord]:
-        keys = [k for n in set(usernames) if (k := self._user_key(n)) is not None]
-        if not keys:
-            return {}
-        found = {}
-        for values in await self.pipe.script(SCRIPTS["hmgets"], keys, USER_FIELDS, retry=True):
-            if values[0] is not None:
-                record = _user(dict(zip(USER_FIELDS, values, strict=True)))
-                assert record is not None
-                found[record["username"]] = record
-        return found
-
-    @engine_call
-    async def update_user(self, username: str, fields: dict[str, str]) -> UserRecord | None:
-        key = self._user_key(username)
-        if key is None:
-            return None
-        args = [x for pair in fields.items() for x in pair]
-        return _user(await self.pipe.script(SCRIPTS["update_user"], [key], args))
-
-    @engine_call
-    async def search_users(self, prefix: str, limit: int) -> list[str]:
-        if limit == 0:
-            return []
-        # SQLite's LIKE folds ASCII case only; usernames are lowercase ASCII.
-        low = "".join(c.lower() if "A" <= c <= "Z" else c for c in prefix).encode()
-        lo, hi = (b"[" + low, b"[" + low + b"\xff") if low else (b"-", b"+")
-        names = await self.client.zrangebylex(
-            self.keys.usernames, lo, hi, start=0, num=limit if limit > 0 else -1)
-        return [as_text(n) for n in names]
-
-    @engine_call
-    async def create_session(self, token_hash: str, username: str, expires_ms: int) -> None:
-        key = self.keys.session(token_hash)
-        await self.pipe.transaction([
-            packed(b"HSET", key, b"user", username, b"expires", expires_ms),
-            packed(b"PEXPIREAT", key, expires_ms)])
-
-    @engine_call
-    async def session_user(self, token_hash: str, now_ms: int) -> str | None:
-        user, expires = await self.pipe.command(b"HMGET", self.keys.session(token_hash),
-                                                b"user", b"expires", retry=True)
-        if user is None or expires is None or int(expires) <= now_ms:
-            return None
-        return as_text(user)
-
-    @engine_call
-    async def delete_session(self, token_hash: str) -> None:
-        await self.client.delete(self.keys.session(token_hash))
-
-    def _user_key(self, username: str) -> str | None:
-        """The account's key, None for a name no account can have (SQLite: not found)."""
-        try:
-            return self.keys.user(username)
-        except ValueError:
-            return None
 
     # moods
     @engine_call
@@ -340,17 +256,6 @@ def _id(value: str) -> str:
     """An id as SQLite would key it: the decimal form of its integer value."""
     return str(int(value))
 
-
-def _user(reply: Any) -> UserRecord | None:
-    if not reply:
-        return None
-    f = strs(reply)
-    return UserRecord(
-        username=f["username"], display_name=f["display_name"],
-        password_hash=f["password_hash"], created=int(f["created"]),
-        signature=f["signature"], head_portrait=f["head_portrait"], skin=f["skin"],
-        music=f["music"], points=int(f.get("points") or 0),
-    )
 
 
 def _mood(mid: str, reply: list[Any]) -> Mood | None:

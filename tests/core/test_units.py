@@ -249,7 +249,8 @@ def test_every_field_can_come_from_the_environment() -> None:
                "inbox_retention": "10", "max_frame_bytes": "1024", "max_queue_bytes": "2048",
                "heartbeat_interval": "1", "idle_timeout": "2", "ops_per_second": "1",
                "ops_burst": "1", "allowed_origins": "http://a", "presence_grace": "0",
-               "session_days": "1", "static_dir": "/tmp", "log_level": "debug"}
+               "session_days": "1", "static_dir": "/tmp", "log_level": "debug",
+               "internal_port": "2", "cookie_secure": "true"}
     env = {f"KJ_{f.name.upper()}": samples.get(f.name, "1") for f in fields(Settings)}
     settings = Settings.from_env(env)
     for f in fields(Settings):
