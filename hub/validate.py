@@ -4,6 +4,7 @@ that names the field, so bad input always gets a clear message."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection
 from typing import Any
 
@@ -12,15 +13,35 @@ from hub.errors import bad_request, too_large
 USERNAME_RE = re.compile(r"[a-z0-9_]{3,20}")
 MAX_ID = 2**63 - 1  # ids are SQLite / Redis 64-bit integers
 
+# Letters that draw nothing though Unicode calls them letters or marks (Hangul fillers,
+# the braille blank, the combining grapheme joiner): favourites for "invisible" posts.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+# Reorder the text around them: in a name they can make "alice" read as someone else.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                           "\u2066\u2067\u2068\u2069")
+
+
+def _invisible(char: str) -> bool:
+    """Whitespace, control and format characters (zero-width ones included), and
+    letters that draw nothing."""
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp") or (
+        char in _BLANK_LETTERS)
+
+
+def visible_length(value: str) -> int:
+    """How many characters of `value` show on screen (see `_invisible`)."""
+    return sum(1 for char in value if not _invisible(char))
+
 
 def text(data: dict[str, Any], key: str, max_len: int, min_len: int = 1) -> str:
     value = data.get(key)
     if not isinstance(value, str):
         raise bad_request(f"'{key}' must be a string")
-    stripped = value.strip()
-    if len(stripped) < min_len:
-        raise bad_request(f"'{key}' must not be empty" if min_len == 1 else
-                          f"'{key}' needs at least {min_len} characters")
+    if min_len and visible_length(value) < min_len:
+        if min_len == 1:
+            raise bad_request(f"'{key}' must not be empty" if not value.strip() else
+                              f"'{key}' has only invisible characters; write something")
+        raise bad_request(f"'{key}' needs at least {min_len} characters")
     if len(value) > max_len:
         raise too_large(f"'{key}' is {len(value)} characters; at most {max_len} allowed")
     return value
@@ -30,6 +51,17 @@ def optional_text(data: dict[str, Any], key: str, max_len: int, default: str = "
     if data.get(key) is None:
         return default
     return text(data, key, max_len, min_len=0)
+
+
+def display_name(data: dict[str, Any], key: str, max_len: int = 30) -> str:
+    """A name people see: something visible, with no control characters and no bidi
+    overrides (which can make one name pass for another). Outer spaces are dropped."""
+    value = text(data, key, max_len).strip()
+    for char in value:
+        if char in _BIDI_CONTROLS or unicodedata.category(char) == "Cc":
+            raise bad_request(f"'{key}' must not contain control or text-direction "
+                              f"characters (U+{ord(char):04X})")
+    return value
 
 
 def username(data: dict[str, Any], key: str) -> str:

@@ -73,7 +73,7 @@ async def update(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     level = levels.level_for(user["points"])
     fields: dict[str, str] = {}
     if data.get("display_name") is not None:
-        fields["display_name"] = validate.text(data, "display_name", 30).strip()
+        fields["display_name"] = validate.display_name(data, "display_name")
     if data.get("signature") is not None:
         fields["signature"] = validate.optional_text(data, "signature", 100)
     if data.get("head_portrait") is not None:
