@@ -12,16 +12,17 @@ import argparse
 import asyncio
 import logging
 import os
-import re
 import socket
 import sys
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 
+from hub import logs, server
 from hub.app import create_app
 from hub.config import Settings
+from hub.logs import redact
 from hub.shutdown import ShutdownDeadline
 from hub.store.schema import CorruptData
 
@@ -98,21 +99,6 @@ def settings_from_args(args: argparse.Namespace, env: dict[str, str] | None = No
     return Settings.from_env(merged)
 
 
-class RedactTokens(logging.Filter):
-    """uvicorn logs websocket URLs; never let a session token reach a log file."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args and isinstance(record.args, tuple):
-            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
-        return True
-
-
-def _redact(text: str) -> str:
-    """Hide session tokens in logged URLs and passwords in Redis URLs."""
-    text = re.sub(r"token=[^&\s\"]+", "token=<redacted>", text)
-    return re.sub(r"(rediss?://[^:/@\s]*:)[^@\s]+@", r"\1***@", text)
-
-
 class DrainingServer(uvicorn.Server):
     """On SIGTERM, close our sockets with 1001 before uvicorn closes connections, and
     exit within `ShutdownDeadline`'s bound whatever happens after."""
@@ -140,8 +126,7 @@ class DrainingServer(uvicorn.Server):
 
 
 def serve(settings: Settings) -> int:
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level)
     try:
         app = create_app(settings)
         # Fail fast on a bad data file, with a message instead of a traceback.
@@ -154,35 +139,39 @@ def serve(settings: Settings) -> int:
                 conn.close()
         if settings.redis_url:
             _check_redis(settings.redis_url)
-    except (CorruptData, ValueError, ConnectionError) as exc:
+        edge = server.build(app, settings, server_class=DrainingServer,
+                            timeout_graceful_shutdown=10)
+    except (CorruptData, ValueError, ConnectionError, server.CannotListen) as exc:
         print(f"kongjian: {exc}", file=sys.stderr)
         return 2
     where = "in memory only (--data none)" if settings.data is None else str(settings.data_file)
-    engine = f"redis at {_redact(settings.redis_url)}" if settings.redis_url else "memory"
-    print(f"Kongjian 空间 serving http://{settings.host}:{settings.port}/", flush=True)
+    engine = f"redis at {redact(settings.redis_url)}" if settings.redis_url else "memory"
+    print(f"Kongjian 空间 serving http://{_host(settings.host)}:{edge.port}/", flush=True)
+    if edge.internal_port is not None:
+        internal_host = _host(settings.internal_host or settings.host)
+        print(f"  internal: http://{internal_host}:{edge.internal_port}/ (metrics, health, "
+              "admin, server publish)", flush=True)
     print(f"  engine: {engine}", flush=True)
     if settings.engine == "memory":
         print(f"  data:   {where}", flush=True)
     print(f"  node:   {settings.node_id} (pid {os.getpid()})", flush=True)
-    config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level=settings.log_level,
-        ws="websockets-sansio", ws_max_size=settings.max_frame_bytes,
-        ws_ping_interval=None, ws_ping_timeout=None, ws_per_message_deflate=False,
-        lifespan="on", timeout_graceful_shutdown=10, access_log=False,
-    )
-    server = DrainingServer(config)
-    logging.getLogger("uvicorn.error").addFilter(RedactTokens())
+    drainer = cast(DrainingServer, edge.server)
     try:
         # The stdlib loop on purpose, though uvloop is installed (for the load tester):
         # server.run() would let uvicorn pick uvloop, which bench/RESULTS.md found worth
         # no more than noise in the hub (2026-12-03).
-        asyncio.run(server.serve())
+        asyncio.run(edge.serve())
     except CorruptData as exc:
         print(f"kongjian: {exc}", file=sys.stderr)
         return 2
     finally:
-        server.deadline.disarm()
-    return 0 if server.started or server.should_exit else 1
+        drainer.deadline.disarm()
+        edge.close()
+    return 0 if drainer.started or drainer.should_exit else 1
+
+
+def _host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _check_redis(url: str) -> None:
@@ -193,7 +182,7 @@ def _check_redis(url: str) -> None:
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise ConnectionError(f"cannot reach Redis at {_redact(url)}: {exc}") from None
+        raise ConnectionError(f"cannot reach Redis at {redact(url)}: {exc}") from None
     finally:
         client.close()
 

@@ -20,12 +20,13 @@ from hub.clock import Clock, SystemClock
 from hub.config import Settings
 from hub.gateway import websocket_endpoint
 from hub.http import accounts, oproute, status
+from hub.http.internal import PublicPortGuard
 from hub.node import Node
 from hub.ops import default_registry
 from hub.transport import RAW_SEND_KEY
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self' ws: wss:; media-src 'self' blob: data:; object-src 'none'; "
+       "connect-src 'self'; media-src 'self' blob: data:; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'")
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
@@ -100,6 +101,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/api/register", accounts.register, methods=["POST"]),
         Route("/api/login", accounts.login, methods=["POST"]),
         Route("/api/logout", accounts.logout, methods=["POST"]),
+        Route("/api/password", accounts.change_password, methods=["POST"]),
         Route("/api/ops/{op:path}", oproute.op_route, methods=["POST"]),
         Route("/api/server/publish", producers.publish_route, methods=["POST"]),
         Route("/api/health", status.health),
@@ -110,5 +112,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
               name="static"),
     ]
     app = HubApp(routes=routes, lifespan=lifespan, sockets={"/ws": websocket_endpoint})
-    app.add_middleware(SecurityHeaders)
+    if settings.internal_port is not None:
+        app.add_middleware(PublicPortGuard, internal_port=settings.internal_port)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so the guard's 404 has it
     return app

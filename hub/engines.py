@@ -14,6 +14,7 @@ from hub.channels.base import Broker
 from hub.channels.memory import MemoryBroker
 from hub.config import Settings
 from hub.store.base import Store
+from hub.store.schema import make_data_dir
 from hub.store.sqlite import SqliteStore
 
 log = logging.getLogger("hub.engines")
@@ -25,7 +26,7 @@ def build(settings: Settings) -> tuple[Store, Broker, str]:
         return (*_redis(settings), "redis")
     path = settings.data_file
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_data_dir(path.parent)
     store = SqliteStore.open(path)
     broker = MemoryBroker(settings.inbox_retention, journal=store.db if path else None,
                           unregistered=store.unregistered, friends=store.friend_set)

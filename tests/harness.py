@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from hub import server
 from hub.app import create_app
 from hub.client import Client, register
 from hub.config import Settings
@@ -22,7 +23,7 @@ from hub.testing.process import HubProcess
 
 __all__ = ["HubProcess", "InProcessHub", "Users", "befriend", "eventually"]
 
-PASSWORD = "password123"
+PASSWORD = "kj-harness-9pw"  # not on hub/data/common_passwords.txt
 
 
 class InProcessHub:
@@ -39,19 +40,20 @@ class InProcessHub:
         return f"http://127.0.0.1:{self.settings.port}"
 
     @property
+    def internal_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.internal_port}"
+
+    @property
     def node(self) -> Any:
         return self.app.state.node
 
     async def start(self) -> InProcessHub:
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.settings.port, log_level="warning",
-            ws="websockets-sansio", ws_max_size=self.settings.max_frame_bytes,
-            ws_ping_interval=None, ws_ping_timeout=None, ws_per_message_deflate=False,
-            lifespan="on", access_log=False,
-        )
-        self.server = uvicorn.Server(config)
+        # The same edge as `kongjian serve` (hub/server.py): deadlines, connection
+        # limit, internal port, trusted proxies.
+        edge = server.build(self.app, self.settings, log_level="warning")
+        self.server = edge.server
         self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self._task = asyncio.create_task(self.server.serve())
+        self._task = asyncio.create_task(edge.serve())
         async with asyncio.timeout(10):
             while not self.server.started:
                 if self._task.done():

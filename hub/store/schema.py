@@ -1,16 +1,22 @@
 """The SQLite schema of the memory engine, and opening a data file safely.
 
 A damaged or foreign file is refused with a message that names the file and says
-what to do, instead of a traceback from deep inside a query.
+what to do, instead of a traceback from deep inside a query. The file holds password
+hashes and sessions, so its directory is made private (0700) and the file with its
+`-wal` and `-shm` companions readable by this user only (0600), new or not.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 DB_NAME = "kongjian.db"
 SCHEMA_VERSION = 1  # PRAGMA user_version of a file this code wrote
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+COMPANIONS = ("-wal", "-shm")  # SQLite gives them the main file's mode when it makes them
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -64,16 +70,43 @@ class CorruptData(Exception):
     """The data file cannot be used; the message says which file and what to do."""
 
 
+def make_data_dir(directory: Path) -> None:
+    """Create the data directory (and its parents) if it is missing: private, 0700.
+    One that exists keeps its mode — it may be shared with other things."""
+    if not directory.exists():
+        directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        os.chmod(directory, PRIVATE_DIR)
+
+
+def make_private(path: Path) -> None:
+    """Create the data file 0600 if it is missing (SQLite would make it 0644, and its
+    companions after it), and take group and other access off it and its companions."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+    for file in (path, *(path.with_name(path.name + end) for end in COMPANIONS)):
+        try:
+            if stat.S_IMODE(file.stat().st_mode) & 0o077:
+                os.chmod(file, PRIVATE_FILE)
+        except FileNotFoundError:
+            continue
+        except PermissionError as exc:
+            raise CorruptData(f"data file {file} is open to other users and cannot be "
+                              f"made private ({exc.strerror}); fix its owner or mode") from None
+
+
 def check_database(path: Path | None) -> sqlite3.Connection:
     """Open the database at `path` (None: in memory) and prove it is a sound SQLite
     file before anything else touches it."""
     target = ":memory:" if path is None else str(path)
+    if path is not None:
+        make_private(path)
     try:
         conn = sqlite3.connect(target, isolation_level="DEFERRED",
                                check_same_thread=False)
         conn.row_factory = sqlite3.Row
         if path is not None:
             conn.execute("PRAGMA journal_mode=WAL")
+            make_private(path)  # the companions WAL mode just made
             conn.execute("PRAGMA synchronous=NORMAL")
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
             if verdict != "ok":
