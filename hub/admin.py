@@ -78,7 +78,7 @@ def parse_seed(data: dict[str, Any]) -> tuple[list[str], str, str | None, list[t
         password = validate.text(data, "password", auth.MAX_PASSWORD, min_len=auth.MIN_PASSWORD)
     display = data.get("display_name")
     if display is not None:
-        display = validate.optional_text(data, "display_name", 30).strip() or None
+        display = validate.display_name(data, "display_name") if display != "" else None
     pairs = data.get("friendships", [])
     if not isinstance(pairs, list):
         raise bad_request("'friendships' must be a list of [user, user] pairs")
@@ -110,8 +110,7 @@ async def seed(node: Node, names: list[str], password: str, display: str | None,
     tokens: dict[str, str] = {}
     existing: list[str] = []
     if names:
-        password_hash = await asyncio.to_thread(  # once
-            functools.partial(auth.hash_password, password, pepper=node.settings.secret))
+        password_hash = await node.hashing.hash(password)  # once
         records = [UserRecord(username=n, display_name=display or n,
                               password_hash=password_hash, created=now, signature="",
                               head_portrait="cat", skin="classic", music="none", points=0)

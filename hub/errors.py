@@ -65,6 +65,15 @@ class OpError(Exception):
         return {"code": self.code.value, "message": self.message}
 
 
+class RetryLater(OpError):
+    """A refusal that says when to try again (`rate_limited`, `unavailable`): over HTTP
+    its answer carries `Retry-After: <retry_after>` (whole seconds)."""
+
+    def __init__(self, code: ErrorCode, message: str, retry_after: int) -> None:
+        super().__init__(code, message)
+        self.retry_after = retry_after
+
+
 def bad_request(message: str) -> OpError:
     return OpError(ErrorCode.BAD_REQUEST, message)
 

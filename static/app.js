@@ -17,6 +17,7 @@ import { portrait, levelBadge, levelProgress, learnPortrait, learnName, nameOf }
 import { setOwnSkin } from './js/skin.js';
 import { stop as stopMusic } from './js/music.js';
 import { stopGifts } from './js/giftanim.js';
+import { openAccount, closeAccount } from './js/account.js';
 
 const CONN_LABELS = {
   connecting: ['连接中', 'Connecting'],
@@ -180,6 +181,7 @@ function startSession(user) {
  * shown there as a neutral notice. */
 function endSession(message) {
   if (unmount) { try { unmount(); } catch { /* ignore */ } unmount = null; }
+  closeAccount();
   stopMusic();
   stopGifts();
   currentUser = null;
@@ -224,13 +226,25 @@ window.addEventListener('storage', (e) => {
   }
 });
 
-$('#logout').addEventListener('click', async () => {
-  const user = currentUser;
-  try { await api.logout(); } catch (err) { console.warn('logout', err); }
+/** This tab's part of a logout of `user` (the hub has ended the login): forget the
+ * resume point, tell the other tabs, show the login form. `user` is read before the
+ * request: its 4401 may already have ended the session here. */
+function loggedOut(user) {
   Conn.forgetResume();
   conn.stop('signed-out');
   tellOtherTabs('logout', user);
   endSession(null);
+}
+
+$('#logout').addEventListener('click', async () => {
+  const user = currentUser;
+  try { await api.logout(); } catch (err) { console.warn('logout', err); }
+  loggedOut(user);
+});
+
+$('#account').addEventListener('click', () => {
+  const user = currentUser;
+  openAccount({ onLoggedOut: () => loggedOut(user) });
 });
 
 $('#conn-retry').addEventListener('click', () => conn.reconnectNow());

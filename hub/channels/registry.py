@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from hub.channels.base import Broker, LiveFrame
 from hub.errors import CloseCode
 from hub.metrics import Metrics
-from hub.protocol import REVOKED_PREFIX, revoked_login
+from hub.protocol import REVOKED_PREFIX, revokes
 from hub.session import Session
 
 log = logging.getLogger("hub.registry")
@@ -172,7 +172,7 @@ class LocalRegistry:
             if not local:
                 continue
             if seq is None and frame.startswith(REVOKED_PREFIX):
-                self._revoke(local, revoked_login(frame))
+                self._revoke(local, revokes(frame))
                 continue
             for session in local:
                 session.push_event(seq, frame)
@@ -180,9 +180,11 @@ class LocalRegistry:
         self.metrics.deliveries.value += delivered  # no call per delivery
 
     @staticmethod
-    def _revoke(local: set[Session], login: str | None) -> None:
+    def _revoke(local: set[Session], ends: Callable[[str], bool]) -> None:
+        """Close the sessions of the logins a `revoked` signal ends: one login (a
+        logout), or all of the user's but one (a password change, "everywhere")."""
         for session in list(local):
-            if session.login == login:
+            if ends(session.login):
                 session.close_soon(CloseCode.UNAUTHENTICATED, "logged out")
 
     def hold_all(self) -> None:

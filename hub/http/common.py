@@ -12,11 +12,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from hub import levels
-from hub.errors import EngineUnavailable, ErrorCode, OpError, bad_request
+from hub.errors import EngineUnavailable, ErrorCode, OpError, RetryLater, bad_request
 from hub.models import UserRecord
 
 log = logging.getLogger("hub.http")
@@ -118,9 +118,14 @@ def guarded(fn: Any) -> Any:
         try:
             return await fn(request)  # type: ignore[no-any-return]
         except OpError as exc:
-            return error_response(exc)
+            response = error_response(exc)
+            if isinstance(exc, RetryLater):
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except EngineUnavailable as exc:
             return error_response(OpError(ErrorCode.UNAVAILABLE, f"storage unavailable ({exc})"))
+        except ClientDisconnect:  # gone, or cut off by the edge (a stalled body): no one to answer
+            return Response(status_code=400)
         except Exception:
             log.exception("%s %s failed", request.method, request.url.path)
             return error_response(OpError(ErrorCode.INTERNAL, "internal error; it has been logged"))

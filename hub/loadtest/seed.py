@@ -5,7 +5,9 @@ of `USER_BATCH`, then friendships in batches of `PAIR_BATCH`, no scrypt per user
 Fallback without a key: the public `POST /api/register` per user (one scrypt each, on
 the server) and `friend.request` + `friend.accept` over `POST /api/ops/...` per edge,
 with bounded concurrency and a progress bar — correct, but minutes for 10,000 users
-(and the hub's op rate limit per login paces users with many friends).
+(and the hub's op rate limit per login paces users with many friends, as its
+registration throttle per address paces the registrations: a 429 or 503 is waited out
+as its `Retry-After` says, then sent again).
 """
 
 from __future__ import annotations
@@ -107,9 +109,24 @@ async def seed_register(url: str, graph: Graph, password: str,
     limits = httpx.Limits(max_connections=REGISTER_CONCURRENCY * 2)
     async with httpx.AsyncClient(base_url=http_base(url), timeout=120, limits=limits) as http:
 
+        throttled = False
+
         async def register(i: int) -> None:
-            r = await http.post("/api/register",
-                                json={"username": graph.name(i), "password": password})
+            nonlocal throttled
+            while True:
+                r = await http.post("/api/register",
+                                    json={"username": graph.name(i), "password": password})
+                if r.status_code not in (429, 503):
+                    break
+                # registrations are throttled per address (the hub's
+                # --register-per-minute) and refused while its hashing pool is full:
+                # nothing was created, so wait as the hub says and send it again
+                if r.status_code == 429 and not throttled:
+                    throttled = True
+                    status.note("note: the hub throttles registrations per address "
+                                "(--register-per-minute); seeding waits as it says. Pass "
+                                "--server-key, or start the hub with --register-per-minute 0")
+                await asyncio.sleep(_retry_after(r))
             if r.status_code == 409:
                 raise SeedError(f"user {graph.name(i)} already exists; pick another --prefix")
             if r.status_code != 201:

@@ -1,5 +1,13 @@
 """The accounts half of the Redis store: users (a hash each under the user's tag, and
-the global username index) and login sessions (a hash each, with a TTL at expiry).
+the global username index), login sessions (a hash each, with a TTL at expiry, and a
+per-user index of them under the user's tag) and the login lock-out buckets
+(hub/lockout.py), shared by every node.
+
+Round trips: `reserve_login` (reserve and read the account: `login_reserve.lua`),
+`refund_login` and `create_session` (index script + MULTI/EXEC in one pipeline) are 1
+each; `delete_session` reads the session's user, then unindexes and deletes it (3,
+logout is rare); `delete_user_sessions` reads the index, then whose each session is,
+then unlinks them (3).
 
 `store.redis.RedisStore` inherits it; round trips and atomicity are documented there.
 """
@@ -12,9 +20,12 @@ from typing import Any
 from hub.channels.redis_live import packed
 from hub.channels.redis_support import Batch, engine_call
 from hub.channels.redis_support import text as as_text
+from hub.lockout import PAIR, USER, Reservation
 from hub.models import UserRecord
 from hub.store.redis_social import SCRIPTS, RedisSocial, strs
 
+# the policy's numbers, as login_reserve.lua and login_refund.lua take them
+BUCKET_ARGS = (USER.burst, USER.every_ms, PAIR.burst, PAIR.every_ms)
 USER_FIELDS = ("username", "display_name", "password_hash", "created", "signature",
                "head_portrait", "skin", "music", "points")
 
@@ -78,10 +89,19 @@ class RedisAccounts(RedisSocial):
 
     @engine_call
     async def create_session(self, token_hash: str, username: str, expires_ms: int) -> None:
+        # The index entry first: a session it does not list could outlive a "log out
+        # everywhere"; an entry without its session is harmless (pruned at expiry).
+        # Separate single-slot writes (the session hash is global), so Cluster-safe,
+        # in one round trip.
         key = self.keys.session(token_hash)
-        await self.pipe.transaction([
-            packed(b"HSET", key, b"user", username, b"expires", expires_ms),
-            packed(b"PEXPIREAT", key, expires_ms)])
+        batch = Batch()
+        batch.script(SCRIPTS["session_index"], [self.keys.sessions(username)],
+                     [token_hash, expires_ms])
+        batch.command("MULTI")
+        batch.command("HSET", key, "user", username, "expires", expires_ms)
+        batch.command("PEXPIREAT", key, expires_ms)
+        batch.command("EXEC")
+        await batch.run(self.pipe)
 
     @engine_call
     async def session_user(self, token_hash: str, now_ms: int) -> str | None:
@@ -93,7 +113,63 @@ class RedisAccounts(RedisSocial):
 
     @engine_call
     async def delete_session(self, token_hash: str) -> None:
-        await self.client.delete(self.keys.session(token_hash))
+        key = self.keys.session(token_hash)
+        user = await self.pipe.command(b"HGET", key, b"user", retry=True)
+        if user is not None:
+            await self.pipe.command(b"ZREM", self.keys.sessions(as_text(user)), token_hash)
+        await self.client.delete(key)
+
+    @engine_call
+    async def user_sessions(self, username: str, now_ms: int) -> list[str]:
+        hashes = await self.pipe.command(b"ZRANGE", self.keys.sessions(username),
+                                         f"({now_ms}", b"+inf", b"BYSCORE", retry=True)
+        return [as_text(h) for h in hashes]
+
+    @engine_call
+    async def delete_user_sessions(self, username: str, keep: str | None = None
+                                   ) -> list[str]:
+        index = self.keys.sessions(username)
+        hashes = [as_text(h) for h in await self.pipe.command(b"ZRANGE", index, 0, -1,
+                                                              retry=True)]
+        if not hashes:
+            return []
+        # only sessions that are still this user's: an entry can outlive its session
+        owners = await self.pipe.batch(
+            [packed(b"HGET", self.keys.session(h), b"user") for h in hashes], retry=True)
+        mine = [h for h, owner in zip(hashes, owners, strict=True)
+                if owner is not None and as_text(owner) == username]
+        ended = [h for h in mine if h != keep]
+        dropped = [h for h in hashes if h != keep or h not in mine]
+        # one UNLINK per session: their keys are in different slots
+        commands = [packed(b"UNLINK", self.keys.session(h)) for h in ended]
+        if dropped:
+            commands.append(packed(b"ZREM", index, *dropped))
+        await self.pipe.batch(commands)
+        return ended
+
+    async def purge_sessions(self, now_ms: int, limit: int) -> int:
+        """Nothing to do: session hashes expire by TTL, and each user's index drops
+        its expired entries whenever that user logs in again (session_index.lua)."""
+        return 0
+
+    @engine_call
+    async def reserve_login(self, username: str, address: str, now_ms: int) -> Reservation:
+        k = self.keys
+        reply = await self.pipe.script(
+            SCRIPTS["login_reserve"],
+            [k.user(username), k.login_bucket(username), k.login_pair_bucket(username, address)],
+            [now_ms, *BUCKET_ARGS])
+        if not int(reply[0]):
+            return Reservation(wait_ms=int(reply[1]), refused_by=as_text(reply[2]))
+        return Reservation(user=_user(reply[1]))
+
+    @engine_call
+    async def refund_login(self, username: str, address: str, now_ms: int) -> None:
+        k = self.keys
+        await self.pipe.script(
+            SCRIPTS["login_refund"],
+            [k.login_bucket(username), k.login_pair_bucket(username, address)],
+            [now_ms, *BUCKET_ARGS])
 
     def _user_key(self, username: str) -> str | None:
         """The account's key, None for a name no account can have (SQLite: not found)."""

@@ -1,15 +1,20 @@
-"""The accounts half of the memory engine's store: users and login sessions.
+"""The accounts half of the memory engine's store: users, login sessions, and the
+login lock-out buckets (hub/lockout.py) kept in this process.
 
 `store.sqlite.SqliteStore` inherits it; every method is one short transaction on the
-event loop's thread, as there.
+event loop's thread, as there. The lock-out is in-process on purpose: one process is
+the whole memory engine, and a reservation taken without an await in between cannot
+be raced by a parallel guess.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Sequence
+from functools import cached_property
 from typing import Any
 
+from hub.lockout import LoginBuckets, Reservation
 from hub.models import UserRecord
 
 
@@ -103,6 +108,43 @@ class SqliteAccounts:
     async def delete_session(self, token_hash: str) -> None:
         with self.db:
             self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+
+    async def user_sessions(self, username: str, now_ms: int) -> list[str]:
+        rows = self.db.execute(
+            "SELECT token_hash FROM sessions WHERE username = ? AND expires > ?"
+            " ORDER BY expires", (username, now_ms))
+        return [row[0] for row in rows]
+
+    async def delete_user_sessions(self, username: str, keep: str | None = None
+                                   ) -> list[str]:
+        with self.db:
+            rows = self.db.execute(
+                "SELECT token_hash FROM sessions WHERE username = ? AND token_hash != ?",
+                (username, keep or "")).fetchall()
+            self.db.execute("DELETE FROM sessions WHERE username = ? AND token_hash != ?",
+                            (username, keep or ""))
+        return [row[0] for row in rows]
+
+    async def purge_sessions(self, now_ms: int, limit: int) -> int:
+        with self.db:
+            cur = self.db.execute(
+                "DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions"
+                " WHERE expires <= ? LIMIT ?)", (now_ms, limit))
+        return cur.rowcount
+
+    @cached_property
+    def _login_buckets(self) -> LoginBuckets:
+        return LoginBuckets()
+
+    async def reserve_login(self, username: str, address: str, now_ms: int) -> Reservation:
+        # no await before the take: parallel guesses are served one after the other
+        wait, refused_by = self._login_buckets.reserve(username, address, now_ms)
+        if wait:
+            return Reservation(wait_ms=wait, refused_by=refused_by)
+        return Reservation(user=await self.get_user(username))
+
+    async def refund_login(self, username: str, address: str, now_ms: int) -> None:
+        self._login_buckets.refund(username, address, now_ms)
 
 
 def _marks(items: Sequence[Any]) -> str:

@@ -18,7 +18,9 @@ installing the package is enough):
   saw `friend.added`.
 
 The hub runs in its own process, so fixtures work the same under pytest-asyncio's strict
-and auto modes, with any event loop scope, and under pytest-xdist.
+and auto modes, with any event loop scope, and under pytest-xdist. It has production
+settings but one: registrations are not throttled per address (`--register-per-minute
+0`), since every `kj_user` registers from 127.0.0.1 (docs/testing.md).
 """
 
 from __future__ import annotations
@@ -92,7 +94,9 @@ class _Hubs:
         return self.running[engine]
 
     def _start(self, engine: str) -> KjHub:
-        extra = ["--server-key", SERVER_KEY]
+        # Tests register many users from 127.0.0.1 in a minute: the per-address
+        # registration throttle would refuse them, so this hub runs without it.
+        extra = ["--server-key", SERVER_KEY, "--register-per-minute", "0"]
         redis_url = prefix = None
         if engine == "redis":
             redis_url = self.config.getoption("--kj-redis-url")

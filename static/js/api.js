@@ -1,4 +1,5 @@
-// api.js — the HTTP side: register, login, logout and POST /api/ops/<op>.
+// api.js — the HTTP side: register, login, logout (here or everywhere), the password
+// change and POST /api/ops/<op>.
 // Auth is the HttpOnly `kj_session` cookie (same origin); this module never sees it.
 
 export class ApiError extends Error {
@@ -51,6 +52,13 @@ export const register = (username, password, displayName) =>
 export const login = (username, password) => post('/api/login', { username, password });
 
 export const logout = () => post('/api/logout', {});
+
+/** End every login of this user, on every device (this one too). */
+export const logoutEverywhere = () => post('/api/logout', { everywhere: true });
+
+/** Change the password; the hub ends every other login of the user. */
+export const changePassword = (password, newPassword) =>
+  post('/api/password', { password, new_password: newPassword });
 
 /** Call an op over HTTP (used when the socket is not open). */
 export const op = (name, data) => post(`/api/ops/${encodeURIComponent(name)}`, data ?? {});

@@ -57,7 +57,7 @@ export function mountAuth(root, onAuthed, notice = null) {
   const register = el('form', { class: 'auth-form', testid: 'register-form', novalidate: true, hidden: true, 'aria-label': '注册 Sign up' },
     field('register-username', '用户名 Username', ru, '3–20 位 a-z 0-9 _'),
     field('register-display-name', '昵称 Display name (可选 optional)', rn),
-    field('register-password', '密码 Password', rp, '至少 8 位 at least 8 characters'), rs);
+    field('register-password', '密码 Password', rp, '至少 8 位，不能是常见密码 at least 8 characters, not a common password'), rs);
 
   const tabLogin = el('button', { type: 'button', class: 'tab', role: 'tab', testid: 'show-login', 'aria-selected': 'true', text: '登录 Log in' });
   const tabRegister = el('button', { type: 'button', class: 'tab', role: 'tab', testid: 'show-register', 'aria-selected': 'false', text: '注册 Sign up' });

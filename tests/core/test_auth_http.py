@@ -105,14 +105,17 @@ async def test_register_validates_input(http: httpx.AsyncClient) -> None:
                  {"username": unique_name("r")}):
         message = _error(await http.post("/api/register", json=body), 400, "bad_request")
         assert "username" in message or "password" in message, message
-    _error(await http.post("/api/register", content=b"{nope"), 400, "bad_request")
+    as_json = {"content-type": "application/json"}
+    _error(await http.post("/api/register", content=b"{nope", headers=as_json), 400,
+           "bad_request")
     _error(await http.post("/api/register", json=["a", "b"]), 400, "bad_request")
-    _error(await http.post("/api/register", content=b"x" * (64 * 1024 + 1)), 413, "too_large")
+    _error(await http.post("/api/register", content=b"x" * (64 * 1024 + 1), headers=as_json),
+           413, "too_large")
 
 
 async def test_register_then_duplicate_is_conflict(http: httpx.AsyncClient) -> None:
     name = unique_name("dup")
-    first = await http.post("/api/register", json={"username": name, "password": "12345678",
+    first = await http.post("/api/register", json={"username": name, "password": "1234-5678x",
                                                     "display_name": "小明"})
     assert first.status_code == 201
     body = first.json()

@@ -12,7 +12,6 @@ import orjson
 import pytest
 
 from hub import catalog, levels, validate
-from hub.clock import ManualClock
 from hub.config import MAX_FRAME_CEILING, Settings, parse_value
 from hub.errors import HTTP_STATUS, CloseCode, ErrorCode, OpError
 from hub.protocol import (
@@ -368,19 +367,3 @@ def test_every_gift_animation_exists_in_the_browser_client() -> None:
     missing = [g["animation"] for g in catalog.GIFTS
                if not re.search(rf"\b{re.escape(g['animation'])}\s*\(", script)]
     assert not missing, f"no animation scene in static/js/giftanim.js for {missing}"
-
-
-def test_failure_limiter_says_how_long_until_the_next_try() -> None:
-    from hub.ratelimit import FailureLimiter
-
-    clock = ManualClock()
-    limiter = FailureLimiter(0.1, 2, clock.monotonic)
-    assert limiter.retry_after("ann") == 0
-    limiter.failed("ann")
-    limiter.failed("ann")
-    assert limiter.retry_after("ann") == 10
-    clock.advance(9.2)
-    assert limiter.retry_after("ann") == 1  # whole seconds, rounded up
-    clock.advance(0.8)
-    assert limiter.retry_after("ann") == 0
-    assert limiter.retry_after("bob") == 0

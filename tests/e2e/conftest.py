@@ -45,6 +45,8 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(os.environ.get("KJ_E2E_ARTIFACTS", ROOT / "test-artifacts" / "e2e"))
 TIMEOUT_MS = 10_000  # failure bound for every expect/locator wait, never a sleep
+# every test registers from 127.0.0.1: the per-address registration throttle is off
+NO_THROTTLE = ["--register-per-minute", "0"]
 
 skip_without_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
@@ -72,7 +74,7 @@ def hub_url() -> Iterator[str]:
     if external:
         yield external.rstrip("/")
         return
-    hub = HubProcess(data="none").start()
+    hub = HubProcess(data="none", extra=NO_THROTTLE).start()
     try:
         yield hub.url
     finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Kit, skip_without_chromium
+from tests.e2e.conftest import NO_THROTTLE, Kit, skip_without_chromium
 from tests.e2e.helpers import feed_loaded, mood
 from tests.harness import HubProcess
 
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.e2e, skip_without_chromium]
 @pytest.fixture
 def own_hub(tmp_path: Path) -> Iterator[list[HubProcess]]:
     """A hub of this test's own (it gets stopped), with a data dir that survives it."""
-    hubs = [HubProcess(data=tmp_path).start()]
+    hubs = [HubProcess(data=tmp_path, extra=NO_THROTTLE).start()]
     try:
         yield hubs
     finally:
@@ -43,7 +43,7 @@ def test_hub_restart_shows_state_and_reconnects(kj: Kit, own_hub: list[HubProces
     expect(state).to_have_attribute("data-state", re.compile("^(reconnecting|offline)$"))
     expect(pa.get_by_test_id("conn-retry")).to_be_visible()
 
-    own_hub.append(HubProcess(port=hub.port, data=tmp_path).start())
+    own_hub.append(HubProcess(port=hub.port, data=tmp_path, extra=NO_THROTTLE).start())
     kj.api.op(b, "mood.post", {"text": "after the restart"})  # replayed or live
     expect(state).to_have_attribute("data-state", "connected", timeout=20_000)
     expect(pa.get_by_test_id("conn-retry")).to_be_hidden()

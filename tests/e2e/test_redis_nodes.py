@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Kit, skip_without_chromium
+from tests.e2e.conftest import NO_THROTTLE, Kit, skip_without_chromium
 from tests.e2e.helpers import feed_loaded, mood
 from tests.harness import HubProcess
 from tests.redis_server import RedisServer
@@ -27,7 +27,7 @@ class Nodes:
 
     def _hub(self, n: int, port: int | None = None) -> HubProcess:
         return HubProcess(port=port, redis_url=self.redis.url, node_id=f"node-{n}",
-                          extra=["--key-prefix", self.prefix]).start()
+                          extra=["--key-prefix", self.prefix, *NO_THROTTLE]).start()
 
     def restart(self, n: int) -> HubProcess:
         old = self.hubs[n - 1]

@@ -30,7 +30,8 @@ def with_admin(hub: InProcessHub) -> InProcessHub:
 
 async def start_hub(**overrides: object) -> InProcessHub:
     values: dict[str, object] = {"port": free_port(), "data": None, "server_key": SERVER_KEY,
-                                 "node_id": "loadtest-node", "presence_grace": 0.05}
+                                 "node_id": "loadtest-node", "presence_grace": 0.05,
+                                 "register_per_minute": 0}  # seeding registers many
     values.update(overrides)
     return await with_admin(InProcessHub(Settings(**values))).start()  # type: ignore[arg-type]
 

@@ -191,6 +191,38 @@ async def test_seeding_through_register_waits_out_the_http_op_limit(tmp_path: Pa
         await hub.stop()
 
 
+async def test_seeding_through_register_waits_out_the_registration_throttle(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A hub whose per-address registration throttle refuses (429, Retry-After):
+    seeding waits as told and registers the user again. (The throttle here refuses its
+    first three calls for a second each, so the test does not wait out a real one.)"""
+    hub = await start_hub(register_per_minute=600)
+    limiter = hub.node.register_limiter
+    assert limiter is not None
+    take, refused = limiter.take, []
+
+    def refusing(key: str) -> int:
+        if len(refused) < 3:
+            refused.append(key)
+            return 1
+        return take(key)
+
+    limiter.take = refusing  # type: ignore[method-assign]
+    try:
+        args = parse("--url", hub.url, "--users", "12", "--friends", "3", "--duration", "1s",
+                     "--post-rate", "2", "--processes", "1", "--quiet", "--ceiling", "60s",
+                     "--loop", "asyncio", "--report", str(tmp_path / "r.json"))
+        args.server_key = None
+        code = await asyncio.to_thread(cli.run, args)
+        report = json.loads((tmp_path / "r.json").read_text())
+        assert code == 0, report["problems"]
+        assert len(refused) == 3 and report["seed"]["method"] == "register"
+        assert report["events"]["delivered"] == report["events"]["expected"] > 0
+        assert "throttles registrations" in capsys.readouterr().err
+    finally:
+        await hub.stop()
+
+
 async def test_the_hard_ceiling_stops_the_run(hub: Any, capsys: pytest.CaptureFixture[str]
                                               ) -> None:
     args = parse("--url", hub.url, "--users", "20", "--duration", "1s", "--ceiling", "0.2s",

@@ -15,6 +15,9 @@ from hub.config import Settings
 from tests.harness import HubProcess, InProcessHub, Users, befriend, eventually, healthy, until
 from tests.redis_server import RedisServer, free_port
 
+# the registration throttle is for real clients: these tests register from one address
+NO_THROTTLE = ["--register-per-minute", "0"]
+
 
 async def _post(url: str, token: str | None, text: str) -> None:
     """Over HTTP: ann's own tab is closed by the rollback too (it had the lost events)."""
@@ -29,7 +32,7 @@ async def test_a_tab_that_saw_events_redis_then_lost_resumes_with_a_gap(key_pref
     redis = RedisServer()  # its own server: this test crashes it
     redis.start()
     node = HubProcess(redis_url=redis.url, node_id="node-1",
-                      extra=["--key-prefix", key_prefix]).start()
+                      extra=["--key-prefix", key_prefix, *NO_THROTTLE]).start()
     users = Users(node.url)
     try:
         ann = await users.new("ann")

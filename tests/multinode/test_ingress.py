@@ -16,13 +16,16 @@ from hub.client import Client
 from tests.harness import HubProcess, Users, befriend, eventually
 from tests.redis_server import RedisServer
 
+# the registration throttle is for real clients: these tests register from one address
+NO_THROTTLE = ["--register-per-minute", "0"]
+
 ENV = {"KJ_INGRESS_CLAIM_IDLE": "0.5"}
 
 
 @pytest.fixture
 def nodes(redis_server: RedisServer, key_prefix: str) -> Iterator[tuple[HubProcess, HubProcess]]:
     made = [HubProcess(redis_url=redis_server.url, node_id=f"node-{i}", env=ENV,
-                       extra=["--key-prefix", key_prefix]) for i in (1, 2)]
+                       extra=["--key-prefix", key_prefix, *NO_THROTTLE]) for i in (1, 2)]
     for node in made:
         node.start()
     try:

@@ -13,15 +13,18 @@ from tests.freezing_proxy import FreezingProxy
 from tests.harness import HubProcess, Users, befriend, eventually, healthy
 from tests.redis_server import RedisServer
 
+# the registration throttle is for real clients: these tests register from one address
+NO_THROTTLE = ["--register-per-minute", "0"]
+
 ENV = {"KJ_PRESENCE_GRACE": "0.05"}
 
 
 @pytest.fixture
 def nodes(redis_server: RedisServer, key_prefix: str) -> Iterator[tuple[HubProcess, HubProcess]]:
     one = HubProcess(redis_url=redis_server.url, node_id="node-1", env=ENV,
-                     extra=["--key-prefix", key_prefix])
+                     extra=["--key-prefix", key_prefix, *NO_THROTTLE])
     two = HubProcess(redis_url=redis_server.url, node_id="node-2", env=ENV,
-                     extra=["--key-prefix", key_prefix])
+                     extra=["--key-prefix", key_prefix, *NO_THROTTLE])
     one.start()
     two.start()
     try:
@@ -81,7 +84,7 @@ async def test_redis_outage_unavailable_then_live_again_and_nothing_lost(
     redis = RedisServer(durable=True)
     redis.start()
     node = HubProcess(redis_url=redis.url, node_id="node-1", env=ENV,
-                      extra=["--key-prefix", key_prefix]).start()
+                      extra=["--key-prefix", key_prefix, *NO_THROTTLE]).start()
     users = Users(node.url)
     try:
         ann = await users.new("ann")
@@ -121,7 +124,7 @@ async def test_a_live_feed_gone_silent_is_replaced_and_the_event_still_arrives(
     proxy = await FreezingProxy(redis_server.port).start()
     node = HubProcess(redis_url=proxy.url, node_id="node-1",
                       env={**ENV, "KJ_REDIS_PING_INTERVAL": "0.2"},
-                      extra=["--key-prefix", key_prefix])
+                      extra=["--key-prefix", key_prefix, *NO_THROTTLE])
     await asyncio.to_thread(node.start)  # the proxy serves on this loop meanwhile
     users = Users(node.url)
     try:

@@ -211,6 +211,9 @@ async def test_sessions_expire(store: RedisStore, client: Redis, key_prefix: str
     assert await store.session_user("tok", now) is None
     await store.create_session("old", "ann", now - 1)  # already expired: gone at once
     assert await store.session_user("old", now - 10) is None
+    # ann's index of logins still lists "tok", whose session bob's replaced: ending
+    # ann's logins drops the entry and leaves bob's (deleted) session alone
+    assert await store.delete_user_sessions("ann") == []
     assert await keys_under(client, key_prefix) == set()
 
 
