@@ -170,7 +170,8 @@ def kongjian_argv(port: int, key: str, redis_url: str | None = None,
     # lift the op rate limit (per connection and per HTTP token), which would refuse them
     argv = [PYTHON, "-m", "hub", "serve", "--host", "127.0.0.1", "--port", str(port),
             "--data", "none", "--server-key", key, "--log-level", "warning",
-            "--ops-per-second", "1000000", "--ops-burst", "1000000"]
+            "--ops-per-second", "1000000", "--ops-burst", "1000000",
+            "--user-ops-per-second", "1000000", "--user-ops-burst", "1000000"]
     if redis_url:
         argv += ["--redis", redis_url]
     return argv + list(extra)

@@ -50,12 +50,19 @@ class KjClosed(Exception):
 
 @dataclass(frozen=True)
 class Event:
-    id: str
-    seq: int
+    # None for an event that is live only (from someone who is not your friend): it is
+    # in no inbox, so it has no position to resume from
+    id: str | None
+    seq: int | None
     event: str
     ts: int
     data: dict[str, Any]
     raw: dict[str, Any] = field(repr=False, compare=False)
+
+
+def _event(frame: dict[str, Any]) -> Event:
+    return Event(id=frame.get("id"), seq=frame.get("seq"), event=frame["event"],
+                 ts=frame["ts"], data=frame["data"], raw=frame)
 
 
 def http_base(url: str) -> str:
@@ -229,16 +236,14 @@ class Client:
             return
         if self.on_event is not None:
             if kind == "event":
-                event = Event(id=frame["id"], seq=frame["seq"], event=frame["event"],
-                              ts=frame["ts"], data=frame["data"], raw=frame)
-                self.last_id = event.id
+                event = _event(frame)
+                self.last_id = event.id or self.last_id
                 self.on_event(event)
             return
         async with self._changed:
             if kind == "event":
-                event = Event(id=frame["id"], seq=frame["seq"], event=frame["event"],
-                              ts=frame["ts"], data=frame["data"], raw=frame)
-                self.last_id = event.id
+                event = _event(frame)
+                self.last_id = event.id or self.last_id
                 self._events.append(event)
                 self.events_seen.append(event)
             elif kind == "presence":

@@ -156,7 +156,7 @@ async def _read_loop(ws: WebSocket, node: Node, ops: OpRegistry, session: Sessio
         except FrameError as exc:
             session.send(encode_error(exc.ref, ErrorCode.BAD_REQUEST, exc.message))
             continue
-        if not bucket.take():
+        if not bucket.take() or not _user_budget(node, session.user, bucket):
             session.send(encode_error(request.ref, ErrorCode.RATE_LIMITED,
                                       "too many requests; slow down"))
             if bucket.strikes > settings.ops_burst:
@@ -168,3 +168,12 @@ async def _read_loop(ws: WebSocket, node: Node, ops: OpRegistry, session: Sessio
             session.send(encode_error(request.ref, exc.code, exc.message))
             continue
         session.send(encode_reply(request.ref, data))
+
+
+def _user_budget(node: Node, user: str, bucket: TokenBucket) -> bool:
+    """Spend one of the user's own tokens (all their sockets and HTTP calls on this node
+    share them); a refusal is a strike against this connection, as its own limit's is."""
+    if node.user_op_limiter.take(user) == 0:
+        return True
+    bucket.strikes += 1
+    return False

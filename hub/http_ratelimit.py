@@ -1,6 +1,7 @@
-"""Rate limit of ops over HTTP (`POST /api/ops/<op>`): one token bucket per login token,
-with the socket's settings (`ops_per_second` a second, bursts of `ops_burst`), so that
-leaving the socket for HTTP is no way around the op limit.
+"""Rate limits keyed by a name, in a bounded table: ops over HTTP (`POST /api/ops/<op>`),
+one token bucket per login token with the socket's settings (`ops_per_second` a second,
+bursts of `ops_burst`), so that leaving the socket for HTTP is no way around the op
+limit; and the budget of each user (`user_ops_*`), shared by all their sockets and calls.
 
 Buckets are keyed by the token's hash (the store's key of a session, never the token)
 and kept in least-recently-used order. The table is bounded: when a new key would take

@@ -20,7 +20,9 @@ from hub.clock import Clock
 from hub.config import Settings
 from hub.errors import CloseCode
 from hub.gcpolicy import GcPolicy
+from hub.hashing import PasswordHashing
 from hub.http_ratelimit import HttpOpLimiter
+from hub.lockout import ADDRESS, LocalBuckets
 from hub.metrics import Metrics
 from hub.protocol import (
     encode_event_body,
@@ -29,8 +31,8 @@ from hub.protocol import (
     make_event_id,
     seq_of,
 )
-from hub.ratelimit import FailureLimiter
 from hub.session import HistoryLost, Session
+from hub.sessions import SessionPurge
 from hub.store.base import Store
 
 log = logging.getLogger("hub.node")
@@ -59,11 +61,22 @@ class Node:
         self.draining = False
         self._heartbeat: asyncio.Task[None] | None = None
         self.services: list[Service] = []
-        # 5 wrong passwords in a row, then one try per 10 s: password guessing stalls
-        self.login_failures = FailureLimiter(0.1, 5, clock.monotonic)
+        # login checks per client address over all usernames (hub/lockout.py); the
+        # per-username buckets are the store's, shared by every node on Redis
+        self.login_addresses = LocalBuckets(ADDRESS)
+        # registrations per client address; None: the throttle is off
+        per_minute = settings.register_per_minute
+        self.register_limiter = HttpOpLimiter(per_minute / 60, per_minute, clock.monotonic
+                                              ) if per_minute else None
+        # scrypt on the node's own bounded pools, one for new passwords, one for logins
+        self.hashing = PasswordHashing(settings.secret)
         # ops over HTTP: a bucket per login token, as a socket has one per connection
         self.http_op_limiter = HttpOpLimiter(settings.ops_per_second, settings.ops_burst,
                                              clock.monotonic)
+        # and one per user, shared by all of that user's sockets and HTTP calls here:
+        # twenty sockets must not be twenty budgets
+        self.user_op_limiter = HttpOpLimiter(settings.user_ops_per_second,
+                                             settings.user_ops_burst, clock.monotonic)
         self._background: set[asyncio.Task[None]] = set()
         self._catch_up_slots = asyncio.Semaphore(32)
         metrics = self.metrics
@@ -73,9 +86,11 @@ class Node:
 
     async def start(self) -> None:
         await self.store.start()
+        await self.hashing.start()
         await self.broker.start(self.registry.fan_out, self._resync, self._gone_offline,
                                 on_hold=self.registry.hold_all)
         self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="heartbeat")
+        self.add_service(SessionPurge(self.store, self.clock))
         self.gc.install()
 
     def add_service(self, service: Service) -> None:
@@ -83,14 +98,16 @@ class Node:
         self.services.append(service)
 
     async def publish(self, event: str, data: Any, audience: Collection[str], *,
-                      friends_of: str | None = None) -> None:
+                      friends_of: str | None = None, actor: str | None = None) -> None:
         """Write `event` into every inbox of `audience` and deliver it live. With
         `friends_of`, a friends-only event of that user's: whoever in `audience` is no
-        longer their friend when it is written is skipped (the audience was read before)."""
+        longer their friend when it is written is skipped (the audience was read before).
+        With `actor`, the user whose act it is: whoever in `audience` is not their
+        friend gets it live only, into no inbox (`Broker.deliver`)."""
         if not audience:
             return
         body = encode_event_body(event, self.clock.now_ms(), data)
-        await self.broker.deliver(body, audience, friends_of=friends_of)
+        await self.broker.deliver(body, audience, friends_of=friends_of, actor=actor)
         self.metrics.events.inc()
         self.metrics.recipients.inc(len(audience))
 
@@ -188,6 +205,7 @@ class Node:
         await self.registry.flush_leaving()
         await self.broker.close()
         await self.store.close()
+        self.hashing.close()
         self.gc.uninstall()
 
 

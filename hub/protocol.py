@@ -8,6 +8,7 @@ payload. See docs/protocol.md for the user-facing reference.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,11 +100,27 @@ def encode_revoked(login: str) -> bytes:
     return orjson.dumps({"type": "revoked", "data": {"login": login}})
 
 
+def encode_revoked_all(keep: str = "") -> bytes:
+    """Node-to-node signal on a user's live channel: close the connections of every
+    login of the user except `keep` (a login id; "" keeps none). Never forwarded."""
+    return orjson.dumps({"type": "revoked", "data": {"all": True, "keep": keep}})
+
+
 def revoked_login(frame: bytes) -> str | None:
     if not frame.startswith(REVOKED_PREFIX):
         return None
-    login = orjson.loads(frame)["data"]["login"]
+    login = orjson.loads(frame)["data"].get("login")
     return login if isinstance(login, str) else None
+
+
+def revokes(frame: bytes) -> Callable[[str], bool]:
+    """Which logins a `revoked` signal ends, as a test of a login id."""
+    data = orjson.loads(frame)["data"] if frame.startswith(REVOKED_PREFIX) else {}
+    if data.get("all") is True:
+        keep = data.get("keep") or None
+        return lambda login: login != keep
+    ended = data.get("login")
+    return lambda login: isinstance(ended, str) and login == ended
 
 
 def encode_heartbeat(ts: int) -> bytes:
@@ -120,6 +137,13 @@ def frame_event(event_id: str, seq: int, body: bytes) -> bytes:
     return b"".join(
         (_EVENT_PREFIX, event_id.encode(), b'","seq":', str(seq).encode(), b",", body[1:])
     )
+
+
+def frame_live_only(body: bytes) -> bytes:
+    """An event for a recipient whose inbox must not keep it (from someone who is not
+    their friend): the shared body behind `type` alone — no `id`, no `seq`, so it is
+    never replayed and can evict nothing from the inbox."""
+    return b'{"type":"event",' + body[1:]
 
 
 def seq_of(frame: bytes) -> int | None:

@@ -25,6 +25,13 @@ def friends_only_owner(mood: Mood) -> str | None:
     return mood["author"] if mood["visibility"] == "friends" else None
 
 
+def actor_of(actor: str, owner: str) -> str | None:
+    """The `actor` of a publish about `owner`'s post or space (recipients who are not
+    the actor's friend get it live only): None when the owner acts, since the audience
+    is then the owner's friends, every one a friend of the actor."""
+    return None if actor == owner else actor
+
+
 def can_see_mood(viewer: str, mood: Mood, author_friends: Iterable[str]) -> bool:
     return viewer in mood_audience(mood["author"], mood["visibility"], author_friends) or (
         mood["visibility"] == "public"

@@ -64,14 +64,20 @@ class Broker(Protocol):
 
     async def deliver(self, body: bytes, recipients: Collection[str], *,
                       registered_only: bool = False,
-                      friends_of: str | None = None) -> list[str]:
+                      friends_of: str | None = None,
+                      actor: str | None = None) -> list[str]:
         """Append to each recipient's inbox and publish live. Durable on return.
         With `registered_only`, deliver nothing unless every recipient is a registered
         user, and return those who are not (in the delivery's one round trip on Redis);
         returns [] otherwise. With `friends_of` (a friends-only event of that user's),
         skip every recipient other than that user who is not their friend at the moment
-        of the write: an audience read before an unfriend cannot outlive it. The two
-        options do not combine (ValueError)."""
+        of the write: an audience read before an unfriend cannot outlive it.
+
+        With `actor` (the user whose act the event is), a recipient other than the actor
+        who is not the actor's friend at the moment of the write gets the event live
+        only (`protocol.frame_live_only`: no inbox entry, no seq): nobody who is not a
+        friend can push a user's friends' events out of the retained inbox.
+        `registered_only` combines with neither (ValueError)."""
         ...
 
     async def head(self, user: str) -> InboxHead: ...

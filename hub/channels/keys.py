@@ -96,6 +96,16 @@ class Keys:
         """Sorted set: guestbook entries, member = entry JSON, score = id."""
         return f"{self.user_tag(owner)}:guestbook"
 
+    def space_writes(self, owner: str, window: int) -> str:
+        """Hash: author → writes into the owner's space in hour `window` (ms // 3.6e6),
+        the per-author cap of `store.base.SpaceQuota`; expires after two windows."""
+        return f"{self.user_tag(owner)}:writes:{window}"
+
+    def declined(self, user: str) -> str:
+        """Sorted set: requester → ms when `user` declined their friend request (a
+        request cannot be sent again for a day); entries older than that are pruned."""
+        return f"{self.user_tag(user)}:declined"
+
     def visitors(self, owner: str) -> str:
         """Sorted set: visitor → ts (ms) of their latest visit."""
         return f"{self.user_tag(owner)}:visitors"
@@ -103,6 +113,20 @@ class Keys:
     def points_day(self, user: str, day: int) -> str:
         """Hash: action → points earned on UTC day `day` (expires after two days)."""
         return f"{self.user_tag(user)}:points:{day}"
+
+    def sessions(self, user: str) -> str:
+        """Sorted set: token hash → expiry (ms) of each of the user's logins (the
+        `session` hashes), pruned of expired ones; expires with the last login."""
+        return f"{self.user_tag(user)}:sessions"
+
+    def login_bucket(self, user: str) -> str:
+        """Hash ``t`` (login checks left), ``s`` (ms when `t` was left): the username's
+        lock-out bucket over all client addresses (hub/lockout.py); expires once full."""
+        return f"{self.user_tag(user)}:login"
+
+    def login_pair_bucket(self, user: str, address: str) -> str:
+        """The same for the username from one client address (`lockout.client_key`)."""
+        return f"{self.user_tag(user)}:login:{_checked(address, 'address')}"
 
     # -- one mood: under the hash tag {m:<id>} ---------------------------------------
     def mood(self, mood_id: str) -> str:

@@ -24,7 +24,7 @@ from hub.channels.base import (
     ResyncHook,
     Unregistered,
 )
-from hub.protocol import frame_event, make_event_id, parse_event_id
+from hub.protocol import frame_event, frame_live_only, make_event_id, parse_event_id
 
 
 def new_epoch() -> str:
@@ -130,17 +130,25 @@ class MemoryBroker:
 
     async def deliver(self, body: bytes, recipients: Collection[str], *,
                       registered_only: bool = False,
-                      friends_of: str | None = None) -> list[str]:
+                      friends_of: str | None = None,
+                      actor: str | None = None) -> list[str]:
         recipients = list(dict.fromkeys(recipients))  # one seq per user, even if named twice
-        if friends_of is not None:
+        live_only: list[str] = []
+        if friends_of is not None or actor is not None:
             if registered_only:
-                raise ValueError("friends_of and registered_only do not combine")
+                raise ValueError("friends_of or actor and registered_only do not combine")
             # Read now, with no await before the write: no unfriend can land in between.
             if self.friends is None:
                 raise RuntimeError("this broker was built without friend sets")
-            now = self.friends(friends_of)
-            recipients = [u for u in recipients if u == friends_of or u in now]
-            if not recipients:
+            if friends_of is not None:
+                now = self.friends(friends_of)
+                recipients = [u for u in recipients if u == friends_of or u in now]
+            if actor is not None:
+                trusted = self.friends(actor)
+                live_only = [u for u in recipients if u != actor and u not in trusted]
+                if live_only:
+                    recipients = [u for u in recipients if u == actor or u in trusted]
+            if not recipients and not live_only:
                 return []
         if registered_only:
             unknown = self._unregistered(recipients)
@@ -158,14 +166,18 @@ class MemoryBroker:
             frame = b"".join((inbox.id_prefix, pos, b'","seq":', pos, b",", tail))
             written.append((user, seq, frame))
             touched.append(inbox)
-        if self.journal is not None:
+        if self.journal is not None and written:
             self._journal(body, written)  # durable before anyone sees it
         for inbox, (_, seq, frame) in zip(touched, written, strict=True):
             inbox.add(seq, frame)
             if registered_only:
                 inbox.registered = True
         if self._sink is not None:
-            self._sink(written)
+            if live_only:
+                frame = frame_live_only(body)
+                self._sink([*written, *((user, None, frame) for user in live_only)])
+            else:
+                self._sink(written)
         return []
 
     def _unregistered(self, users: list[str]) -> list[str]:

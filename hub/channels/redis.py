@@ -132,15 +132,17 @@ class RedisBroker:
     @engine_call
     async def deliver(self, body: bytes, recipients: Collection[str], *,
                       registered_only: bool = False,
-                      friends_of: str | None = None) -> list[str]:
+                      friends_of: str | None = None,
+                      actor: str | None = None) -> list[str]:
         users = list(dict.fromkeys(recipients))
         if not users:
             return []
         commands, epoch = self._commands, new_epoch()
-        if friends_of is not None:
+        if friends_of is not None or actor is not None:
             if registered_only:
-                raise ValueError("friends_of and registered_only do not combine")
-            await self._raw(commands.deliver_friends(body, users, friends_of, epoch), "deliver")
+                raise ValueError("friends_of or actor and registered_only do not combine")
+            await self._raw(commands.deliver_checked(body, users, epoch, friends_of, actor),
+                            "deliver")
             return []
         if not registered_only:
             await self._raw(commands.deliver(body, users, epoch), "deliver")

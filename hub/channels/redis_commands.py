@@ -68,17 +68,18 @@ class Commands:
             *map(self.name_of, users),
         ))
 
-    def deliver_friends(self, body: bytes, users: list[str], owner: str, epoch: str) -> bytes:
-        """Mode 'friends': each recipient but `owner` rides with its own friends set,
-        checked in the script, atomically with the write."""
-        others = [user for user in users if user != owner]
-        first = len(others) < len(users)
+    def deliver_checked(self, body: bytes, users: list[str], epoch: str,
+                        owner: str | None, actor: str | None) -> bytes:
+        """Mode 'checked': each recipient rides with its own friends set, checked in the
+        script atomically with the write — against `owner` (skipped if not a friend of
+        theirs) and `actor` (live only if not a friend of theirs)."""
+        flags = bytes(48 + ((owner is not None and user != owner)
+                            | (actor is not None and user != actor) << 1) for user in users)
         return b"".join((
-            self._head(3 * first + 4 * len(others), 6),
-            self.keys_of(owner) if first else b"",
-            *(self.keys_of(user) + self.friends_key_of(user) for user in others),
-            bulk(body), self._retention, bulk(epoch.encode()), bulk(b"friends"),
-            self.name_of(owner), bulk(b"1" if first else b"0"),
+            self._head(4 * len(users), 7),
+            *(self.keys_of(user) + self.friends_key_of(user) for user in users),
+            bulk(body), self._retention, bulk(epoch.encode()), bulk(b"checked"),
+            bulk((owner or "").encode()), bulk((actor or "").encode()), bulk(flags),
         ))
 
     def deliver_ingress(self, body: bytes, users: list[str], epoch: str,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hub import validate
-from hub.channels.audience import friends_only_owner
+from hub.channels.audience import actor_of, friends_only_owner
 from hub.errors import bad_request, not_found
-from hub.handlers.common import awards, people, person, visible_mood
+from hub.handlers.common import awards, people, person, refusals, space_quota, visible_mood
 from hub.together import together
 
 if TYPE_CHECKING:
@@ -28,9 +28,11 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         visible_mood(ctx, mood_id), _maybe_comment(node, reply_to))
     if reply_to is not None and (parent is None or parent["mood_id"] != mood_id):
         raise bad_request(f"reply_to {reply_to} is not a comment on mood {mood_id}")
-    comment, found = await together(
-        node.store.add_comment(mood_id, ctx.user, text, reply_to, node.clock.now_ms()),
-        people(node, [ctx.user]))
+    with refusals(mood["author"]):
+        comment, found = await together(
+            node.store.add_comment(mood_id, ctx.user, text, reply_to, node.clock.now_ms(),
+                                   quota=space_quota(ctx, mood["author"])),
+            people(node, [ctx.user]))
     if comment is None:  # deleted since it was read: nothing stored, nothing to announce
         raise not_found(f"no mood {mood_id}")
     who = person(found, ctx.user)
@@ -41,7 +43,7 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     await node.publish("comment", {
         "comment": comment, "mood_author": mood["author"],
         "reply_to_author": parent["author"] if parent is not None else None,
-    }, audience, friends_of=friends_only_owner(mood))
+    }, audience, friends_of=friends_only_owner(mood), actor=actor_of(ctx.user, mood["author"]))
     if mood["author"] != ctx.user:
         await awards(node, (ctx.user, "comment.post"), (mood["author"], "comment.received"))
     return {"comment": comment}

@@ -3,14 +3,17 @@ per-viewer decoration of moods (names, like counts, comments)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import math
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TypedDict
 
 from hub import levels
 from hub.channels.audience import can_see_mood, level_audience, mood_audience
 from hub.clock import day_of
-from hub.errors import not_found
+from hub.errors import ErrorCode, RetryLater, conflict, not_found
 from hub.models import Mood, UserRecord
+from hub.store.base import Refused, SpaceQuota
 from hub.together import all_of
 
 if TYPE_CHECKING:
@@ -24,6 +27,42 @@ async def existing_user(ctx: Context, username: str) -> UserRecord:
     if user is None:
         raise not_found(f"no user '{username}'")
     return user
+
+
+def space_quota(ctx: Context, owner: str) -> SpaceQuota | None:
+    """The cap on `ctx.user`'s writes into `owner`'s space (none into one's own)."""
+    limit = ctx.node.settings.space_writes_per_hour
+    if owner == ctx.user or limit == 0:
+        return None
+    return SpaceQuota(owner=owner, author=ctx.user, limit=limit, now_ms=ctx.node.clock.now_ms())
+
+
+@contextlib.contextmanager
+def refusals(owner: str) -> Iterator[None]:
+    """Turn a store's `Refused` into the answer that says which bound, and until when."""
+    try:
+        yield
+    except Refused as exc:
+        wait = None if exc.retry_after_ms is None else max(1, math.ceil(exc.retry_after_ms / 1000))
+        if exc.reason == "space_writes":
+            raise RetryLater(ErrorCode.RATE_LIMITED,
+                             f"you have written in {owner}'s space as often as an hour allows;"
+                             f" try again in {_minutes(wait)}", wait or 1) from None
+        if exc.reason == "declined":
+            raise RetryLater(ErrorCode.RATE_LIMITED,
+                             f"{owner} declined your request; you can ask again in"
+                             f" {_minutes(wait)}", wait or 1) from None
+        if exc.reason == "pending_out":
+            raise conflict("too many of your friend requests are waiting for an answer;"
+                           " wait until some are answered") from None
+        raise conflict(f"{owner} has too many friend requests waiting; try later") from None
+
+
+def _minutes(seconds: int | None) -> str:
+    if seconds is None or seconds < 60:
+        return f"{seconds or 1} s"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} min" if minutes < 120 else f"{math.ceil(minutes / 60)} h"
 
 
 async def award(node: Node, user: str, action: str) -> None:

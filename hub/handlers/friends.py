@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from hub import validate
 from hub.channels.audience import pair
 from hub.errors import bad_request, conflict, not_found
-from hub.handlers.common import existing_user, people, person
+from hub.handlers.common import existing_user, people, person, refusals, space_quota
+from hub.store.base import RequestRules
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler
@@ -35,7 +36,11 @@ async def request(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     if to in incoming:
         await _befriend(ctx, to)
         return {"friends": True}
-    if not await store.add_request(ctx.user, to):
+    with refusals(to):
+        added = await store.add_request(ctx.user, to,
+                                        rules=RequestRules(now_ms=ctx.node.clock.now_ms()),
+                                        quota=space_quota(ctx, to))
+    if not added:
         raise conflict(f"a request to {to} is already pending")
     incoming, _ = await store.requests(ctx.user)
     if to in incoming:
@@ -46,7 +51,7 @@ async def request(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     who = person(await people(ctx.node, [ctx.user]), ctx.user)  # drawn as everywhere else
     await ctx.node.publish("friend.request", {
         "from": ctx.user, "from_name": who["display_name"],
-        "from_portrait": who["head_portrait"]}, {to})
+        "from_portrait": who["head_portrait"]}, {to}, actor=ctx.user)
     return {}
 
 
@@ -62,10 +67,10 @@ async def accept(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
 
 async def decline(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     frm = validate.username(data, "from")
-    if not await ctx.node.store.remove_request(frm, ctx.user):
+    if not await ctx.node.store.decline_request(frm, ctx.user, ctx.node.clock.now_ms()):
         raise not_found(f"no pending request from {frm}")
     await ctx.node.publish("friend.declined", {"users": sorted((ctx.user, frm))},
-                           pair(ctx.user, frm))
+                           pair(ctx.user, frm), actor=ctx.user)
     return {}
 
 

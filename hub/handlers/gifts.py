@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from hub import catalog, levels, validate
 from hub.channels.audience import pair
 from hub.errors import bad_request, forbidden
-from hub.handlers.common import awards, existing_user
+from hub.handlers.common import awards, existing_user, refusals, space_quota
 from hub.together import together
 
 if TYPE_CHECKING:
@@ -32,13 +32,15 @@ async def send(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     level = levels.level_for(me["points"] if me else 0)
     if level < item["min_level"]:
         raise forbidden(f"{item['name']} needs level {item['min_level']}; you are level {level}")
-    gift = await node.store.add_gift(ctx.user, to, gift_id, item["name"], item["animation"],
-                                     message, node.clock.now_ms())
+    with refusals(to):
+        gift = await node.store.add_gift(ctx.user, to, gift_id, item["name"],
+                                         item["animation"], message, node.clock.now_ms(),
+                                         quota=space_quota(ctx, to))
     sender_name, sender_portrait = (me["display_name"], me["head_portrait"]) if me else (
         ctx.user, "")
     gift = {**gift, "from_name": sender_name,  # type: ignore[typeddict-unknown-key]
             "from_portrait": sender_portrait}
-    await node.publish("gift", {"gift": gift}, pair(to, ctx.user))
+    await node.publish("gift", {"gift": gift}, pair(to, ctx.user), actor=ctx.user)
     await awards(node, (to, "gift.received"), (ctx.user, "gift.sent"))
     return {"gift": gift}
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hub import validate
-from hub.channels.audience import pair
-from hub.handlers.common import award, existing_user, people, person
+from hub.channels.audience import actor_of, pair
+from hub.handlers.common import (
+    award,
+    existing_user,
+    people,
+    person,
+    refusals,
+    space_quota,
+)
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler
@@ -19,10 +26,13 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     text = validate.text(data, "text", MAX_TEXT)
     await existing_user(ctx, owner)
     node = ctx.node
-    entry = await node.store.add_entry(owner, ctx.user, text, node.clock.now_ms())
+    with refusals(owner):
+        entry = await node.store.add_entry(owner, ctx.user, text, node.clock.now_ms(),
+                                           quota=space_quota(ctx, owner))
     who = person(await people(node, [ctx.user]), ctx.user)
     entry["author_name"], entry["author_portrait"] = who["display_name"], who["head_portrait"]
-    await node.publish("guestbook", {"entry": entry}, pair(owner, ctx.user))
+    await node.publish("guestbook", {"entry": entry}, pair(owner, ctx.user),
+                       actor=actor_of(ctx.user, owner))
     if owner != ctx.user:
         await award(node, ctx.user, "guestbook.post")
     return {"entry": entry}

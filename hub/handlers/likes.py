@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hub import validate
-from hub.channels.audience import friends_only_owner
+from hub.channels.audience import actor_of, friends_only_owner
 from hub.handlers.common import visible_mood
 
 if TYPE_CHECKING:
@@ -22,7 +22,8 @@ async def _toggle(ctx: Context, data: dict[str, Any], liked: bool) -> dict[str, 
         await ctx.node.publish(
             "like", {"mood_id": mood_id, "mood_author": mood["author"], "user": ctx.user,
                      "likes": count, "liked": liked},
-            audience, friends_of=friends_only_owner(mood))
+            audience, friends_of=friends_only_owner(mood),
+            actor=actor_of(ctx.user, mood["author"]))
     return {"likes": count}
 
 

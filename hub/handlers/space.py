@@ -32,7 +32,7 @@ async def get(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         if await store.add_visit(owner, me, now):
             # Once per visitor and day: a reload must not notify the owner again.
             await node.publish("visit", {"owner": owner, "visitor": me, "ts": now},
-                               visit_audience(owner, me))
+                               visit_audience(owner, me), actor=me)
             await award(node, owner, "visit.received")
         user = await existing_user(ctx, owner)  # points may have changed
     sources = visible_sources(me, owner, me in owner_friends)

@@ -1,7 +1,7 @@
 """`POST /api/ops/<op>`: the websocket's ops over HTTP, through the same `OpRegistry`.
 Each error code maps to its status (errors.HTTP_STATUS) with the reply's `error` object
 as the body. Ops are rate-limited per login token (hub/http_ratelimit.py), as the
-socket limits a connection."""
+socket limits a connection, and per user, with the user's sockets."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ async def op_route(request: Request) -> Response:
     if not hashed or not user:  # refused before the limiter: no bucket for a bad token
         return unauthenticated()
     data = await read_json(request)  # as on the socket, a malformed body spends no token
-    wait = node.http_op_limiter.take(hashed)
+    wait = node.http_op_limiter.take(hashed) or node.user_op_limiter.take(user)
     if wait:
         return rate_limited(wait)
     result = await ops.dispatch(Context(node=node, user=user), request.path_params["op"], data)

@@ -78,15 +78,15 @@ def join(graph: Graph, sent: list[tuple[str, str, int, int]],
                                         else None, "connection": g})
     untracked = sum(len(v) for k, v in receipts.items() if k not in keys)
     totals = {k: sum(f["counts"].get(k, 0) for f in finals.values())
-              for k in ("dups", "gap_events", "missing_seqs", "out_of_order", "other_events",
-                        "malformed")}
+              for k in ("dups", "gap_events", "live_only", "missing_seqs", "out_of_order",
+                        "other_events", "malformed")}
     return {
         "events_sent": len(sent), "expected": expected, "delivered": delivered,
         "lost": expected - delivered, "duplicated": totals["dups"],
         "unexpected": unexpected, "untracked": untracked,
         "seq_gaps": totals["gap_events"], "seq_missing": totals["missing_seqs"],
         "out_of_order": totals["out_of_order"], "other_events": totals["other_events"],
-        "malformed": totals["malformed"],
+        "malformed": totals["malformed"], "live_only": totals["live_only"],
         "by_kind": by_kind, "lost_examples": lost_examples,
         "unexpected_examples": unexpected_examples,
         "connections_established": len(conn_user), "reconnects": reconnects,

@@ -110,8 +110,8 @@ class Worker:
         self.recent: deque[tuple[str, int, int]] = deque(maxlen=512)  # mood, author, reader
         self.latency, self.tick_latency = Histogram(), Histogram()
         self.connect_hist, self.reply_hist = Histogram(), Histogram()
-        self.counts = {"dups": 0, "gap_events": 0, "missing_seqs": 0, "out_of_order": 0,
-                       "other_events": 0, "foreign": 0, "malformed": 0}
+        self.counts = {"dups": 0, "gap_events": 0, "live_only": 0, "missing_seqs": 0,
+                       "out_of_order": 0, "other_events": 0, "foreign": 0, "malformed": 0}
         self.tick_counts = {"deliveries": 0, "ops": 0, "errors": 0}
         self.errors: dict[str, int] = {}
         self.connect_errors: dict[str, int] = {}
@@ -182,17 +182,11 @@ class Worker:
             self.counts["malformed"] += 1
 
     def _receive(self, conn: Conn, frame: dict[str, Any], now: int) -> None:
-        seq = frame["seq"]
-        if conn.last_seq is None:
-            conn.last_seq = int(conn.client.hello.get("seq", 0)) if conn.client else 0
-        if seq == conn.last_seq + 1:
-            conn.last_seq = seq
-        elif seq > conn.last_seq + 1:
-            self.counts["gap_events"] += 1
-            self.counts["missing_seqs"] += seq - conn.last_seq - 1
-            conn.last_seq = seq
+        seq = frame.get("seq")
+        if seq is None:  # live only (its actor is no friend of this user): no position
+            self.counts["live_only"] += 1
         else:
-            self.counts["out_of_order"] += 1
+            self._follow(conn, seq)
         kind = EVENT_KIND.get(frame.get("event"))
         obj = frame["data"].get(OPS[kind][1]) if kind else None
         if kind is None or not isinstance(obj, dict):
@@ -259,6 +253,19 @@ class Worker:
                 catalog = await live.call("gifts.catalog", timeout=self.cfg.op_timeout)
                 level1 = [g["id"] for g in catalog["gifts"] if g.get("min_level", 99) <= 1]
                 self.gifts = level1 or self.gifts
+
+    def _follow(self, conn: Conn, seq: int) -> None:
+        """Check `seq` against the connection's position: contiguous, else counted."""
+        if conn.last_seq is None:
+            conn.last_seq = int(conn.client.hello.get("seq", 0)) if conn.client else 0
+        if seq == conn.last_seq + 1:
+            conn.last_seq = seq
+        elif seq > conn.last_seq + 1:
+            self.counts["gap_events"] += 1
+            self.counts["missing_seqs"] += seq - conn.last_seq - 1
+            conn.last_seq = seq
+        else:
+            self.counts["out_of_order"] += 1
 
     # sending
     def choose(self) -> tuple[str, int, int, dict[str, Any]] | None:

@@ -202,7 +202,7 @@ class LeanClient(asyncio.Protocol):
         elif msg.startswith(_EVENT):
             try:
                 frame = orjson.loads(msg)
-                self.last_id = frame["id"]
+                self.last_id = frame.get("id") or self.last_id  # none: a live-only event
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 frame = None
             self.on_event(frame, now)

@@ -13,9 +13,61 @@ time, so "newest first" is "largest id first" and `before` pages compare ids as 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
+from hub.lockout import Reservation
 from hub.models import Comment, Entry, Gift, Mood, UserRecord, Visibility, Visit
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceQuota:
+    """At most `limit` writes by `author` into `owner`'s space (guestbook entries,
+    comments on the owner's posts, gifts, friend requests, all counted together) in the
+    fixed window of `window_ms` that holds `now_ms`. The store checks and counts it in
+    the very call that writes, so it holds across nodes at no extra round trip."""
+
+    owner: str
+    author: str
+    limit: int
+    now_ms: int
+    window_ms: int = 3_600_000
+
+    @property
+    def window(self) -> int:
+        return self.now_ms // self.window_ms
+
+    def retry_after_ms(self) -> int:
+        """Until the next window begins."""
+        return (self.window + 1) * self.window_ms - self.now_ms
+
+
+RefusalReason = Literal["space_writes", "pending_out", "pending_in", "declined"]
+
+
+class Refused(Exception):
+    """A write the store refused because of a bound (nothing was written): `reason`
+    names the bound, `retry_after_ms` when it passes (None: when something changes)."""
+
+    def __init__(self, reason: RefusalReason, retry_after_ms: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_ms = retry_after_ms
+
+
+DECLINE_COOLDOWN_MS = 86_400_000  # a declined friend request may be sent again after
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRules:
+    """Bounds on pending friend requests, checked by `add_request` as it writes: at most
+    `max_outgoing` pending from one user and `max_incoming` to one user, and none to
+    someone who declined the same request less than `cooldown_ms` before `now_ms`."""
+
+    now_ms: int
+    max_outgoing: int = 50
+    max_incoming: int = 200
+    cooldown_ms: int = DECLINE_COOLDOWN_MS
 
 
 class Store(Protocol):
@@ -50,14 +102,46 @@ class Store(Protocol):
 
     async def delete_session(self, token_hash: str) -> None: ...
 
+    async def user_sessions(self, username: str, now_ms: int) -> list[str]:
+        """Token hashes of the user's logins that have not expired at `now_ms`."""
+        ...
+
+    async def delete_user_sessions(self, username: str, keep: str | None = None
+                                   ) -> list[str]:
+        """End every login of the user except `keep` (a token hash); the hashes ended."""
+        ...
+
+    async def purge_sessions(self, now_ms: int, limit: int) -> int:
+        """Delete at most `limit` sessions expired at `now_ms`; how many went. (Redis
+        expires them itself and answers 0.)"""
+        ...
+
+    # the login lock-out (policy: hub/lockout.py)
+    async def reserve_login(self, username: str, address: str, now_ms: int) -> Reservation:
+        """Reserve one password check for `username` from client `address`
+        (`lockout.client_key`) against the `PAIR` and `USER` buckets, both or neither,
+        atomically, and read the account in the same step. Unknown usernames are
+        reserved like known ones."""
+        ...
+
+    async def refund_login(self, username: str, address: str, now_ms: int) -> None:
+        """Give back a reservation whose password was right (or never checked)."""
+        ...
+
     # friends
     async def friends(self, user: str) -> set[str]: ...
 
-    async def add_request(self, frm: str, to: str) -> bool:
-        """Record a pending request; False when it was already pending."""
+    async def add_request(self, frm: str, to: str, *, rules: RequestRules | None = None,
+                          quota: SpaceQuota | None = None) -> bool:
+        """Record a pending request; False when it was already pending. Raises
+        `Refused` (nothing written) past `rules` or `quota`."""
         ...
 
     async def remove_request(self, frm: str, to: str) -> bool: ...
+
+    async def decline_request(self, frm: str, to: str, now_ms: int) -> bool:
+        """`remove_request`, remembering when `to` declined it (see `RequestRules`)."""
+        ...
 
     async def requests(self, user: str) -> tuple[list[str], list[str]]:
         """(incoming, outgoing) pending requests of `user`."""
@@ -87,10 +171,11 @@ class Store(Protocol):
         ...
 
     async def add_comment(
-        self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int
+        self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int, *,
+        quota: SpaceQuota | None = None,
     ) -> Comment | None:
         """None when the mood no longer exists (deleted since it was read): then nothing
-        is stored."""
+        is stored. Raises `Refused` (nothing stored) past `quota`."""
         ...
 
     async def get_comment(self, comment_id: str) -> Comment | None: ...
@@ -113,14 +198,18 @@ class Store(Protocol):
 
     # gifts, guestbook, visits
     async def add_gift(
-        self, frm: str, to: str, gift: str, name: str, animation: str, message: str, ts: int
-    ) -> Gift: ...
+        self, frm: str, to: str, gift: str, name: str, animation: str, message: str, ts: int,
+        *, quota: SpaceQuota | None = None,
+    ) -> Gift:
+        """Raises `Refused` (nothing stored) past `quota`, as `add_entry` does."""
+        ...
 
     async def gifts(self, to: str, limit: int) -> list[Gift]:
         """Gifts received by `to`, newest first."""
         ...
 
-    async def add_entry(self, owner: str, author: str, text: str, ts: int) -> Entry: ...
+    async def add_entry(self, owner: str, author: str, text: str, ts: int, *,
+                        quota: SpaceQuota | None = None) -> Entry: ...
 
     async def entries(self, owner: str, limit: int) -> list[Entry]:
         """Guestbook entries of `owner`'s space, newest first."""

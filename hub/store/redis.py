@@ -15,12 +15,14 @@ Atomicity, and round trips (RTT) per operation — on the auto-pipelined connect
 only `search_users`, `visitors` and `delete_session` use redis-py's pool:
 
 * one Lua script: `create_user` (+ the index ZADD in the same pipeline), `update_user`,
-  `like`, `unlike`, `add_points` — 1 RTT each;
-* MULTI/EXEC: `add_request`, `remove_request`, `add_friendship`, `remove_friendship`,
+  `like`, `unlike`, `add_points`, `add_request` (with its bounds and the space-write
+  cap), `decline_request` — 1 RTT each;
+* MULTI/EXEC: `remove_request`, `add_friendship`, `remove_friendship`,
   `add_visit` (ZSCORE then ZADD), `create_session` — 1 RTT each;
 * id, then write: `add_mood` (HINCRBY; MULTI HSET + ZADD), `add_comment` (HINCRBY; a
-  script storing it only while the mood exists), `add_gift` / `add_entry` (HINCRBY;
-  ZADD) — 2 RTT; the global id counter is only ever touched alone;
+  script storing it only while the mood exists, within the space-write cap),
+  `add_gift` / `add_entry` (HINCRBY; ZADD, or `space_write.lua` with the cap) — 2 RTT;
+  the global id counter is only ever touched alone;
 * `delete_mood`: read author, visibility and comment ids; then one script naming every
   key it deletes, which refuses (and is retried) if a comment arrived in between — 2 RTT;
 * reads are one command each. Those over many keys are small read-only scripts rather
@@ -38,10 +40,11 @@ with the mood — so no orphan keys outlive a mood.
 Redis Cluster notes — operations whose keys span hash slots (fine on one Redis, where
 every script names all its keys in KEYS; on Cluster each needs splitting):
 
-* `add_request`, `remove_request`, `add_friendship`, `remove_friendship`: MULTI over
-  two users' tags (`{u:a}`, `{u:b}`);
+* `add_request`, `decline_request` (scripts), `remove_request`, `add_friendship`,
+  `remove_friendship` (MULTI): over two users' tags (`{u:a}`, `{u:b}`);
 * `add_mood`: MULTI over the mood's tag and the author's (`{m:id}`, `{u:author}`);
-* `add_comment`: script over the mood's tag and the global comment hash;
+* `add_comment`: script over the mood's tag, the global comment hash and the owner's
+  space-write counter;
 * `delete_mood`: script over the mood's tag, the author's tag and the comment hashes;
 * read scripts over many users' or moods' keys: `timeline` (moods sets of every
   source), `hmgets` (mood, comment and account hashes), `comments`, `likes` — on
@@ -67,8 +70,9 @@ from hub.channels.redis_support import engine_call, load_scripts
 from hub.channels.redis_support import text as as_text
 from hub.errors import EngineUnavailable
 from hub.models import Comment, Mood, Visibility
+from hub.store.base import Refused, SpaceQuota
 from hub.store.redis_accounts import RedisAccounts
-from hub.store.redis_social import SCRIPTS
+from hub.store.redis_social import SCRIPTS, writes_ttl
 
 MOOD_FIELDS = ("author", "text", "visibility", "tag", "ts")
 COMMENT_FIELDS = ("mood_id", "author", "text", "reply_to", "ts")
@@ -180,16 +184,22 @@ class RedisStore(RedisAccounts):
     # comments
     @engine_call
     async def add_comment(
-        self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int
+        self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int, *,
+        quota: SpaceQuota | None = None,
     ) -> Comment | None:
         mid, k = _id(mood_id), self.keys
         cid = str(await self.pipe.command(b"HINCRBY", k.ids, b"comment", b"1"))
         fields = ["mood_id", mid, "author", author, "text", text,
                   "reply_to", "" if reply_to is None else _id(reply_to), "ts", ts]
-        stored = await self.pipe.script(SCRIPTS["add_comment"],
-                                        [k.mood(mid), k.comments(mid), k.comment(cid)],
-                                        [cid, *fields])
-        if not int(stored):
+        keys = [k.mood(mid), k.comments(mid), k.comment(cid)]
+        cap: list[Any] = [author, 0, 0]
+        if quota is not None:
+            keys.append(k.space_writes(quota.owner, quota.window))
+            cap = [quota.author, quota.limit, writes_ttl(quota)]
+        stored = int(await self.pipe.script(SCRIPTS["add_comment"], keys, [cid, *cap, *fields]))
+        if stored < 0 and quota is not None:
+            raise Refused("space_writes", quota.retry_after_ms())
+        if not stored:
             return None
         return Comment(id=cid, mood_id=mood_id, author=author, text=text, reply_to=reply_to,
                        ts=ts)

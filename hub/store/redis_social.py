@@ -21,6 +21,7 @@ from hub.channels.redis_support import Link, LuaScript, engine_call
 from hub.channels.redis_support import text as as_text
 from hub.clock import DAY_MS
 from hub.models import Entry, Gift, Visit
+from hub.store.base import DECLINE_COOLDOWN_MS, Refused, RequestRules, SpaceQuota
 
 SCRIPTS = LuaScript.load_dir(Path(__file__).parent / "lua")
 POINTS_DAY_TTL = 2 * 86_400  # seconds a day's points hash outlives its last grant
@@ -42,11 +43,23 @@ class RedisSocial:
             b"SMEMBERS", self.keys.friends(user), retry=True)}
 
     @engine_call
-    async def add_request(self, frm: str, to: str) -> bool:
+    async def add_request(self, frm: str, to: str, *, rules: RequestRules | None = None,
+                          quota: SpaceQuota | None = None) -> bool:
         k = self.keys
-        added, _ = await self.pipe.transaction([
-            packed(b"SADD", k.requests_out(frm), to), packed(b"SADD", k.requests_in(to), frm)])
-        return int(added) == 1
+        keys = [k.requests_out(frm), k.requests_in(to), k.declined(to)]
+        checked = rules or RequestRules(now_ms=0)
+        args: list[Any] = [frm, to, checked.now_ms, checked.cooldown_ms, checked.max_outgoing,
+                           checked.max_incoming, "1" if rules is not None else "0"]
+        if quota is not None:
+            keys.append(k.space_writes(quota.owner, quota.window))
+            args += [quota.limit, writes_ttl(quota)]
+        status, *more = await self.pipe.script(SCRIPTS["add_request"], keys, args)
+        if isinstance(status, bytes):
+            reason = as_text(status)
+            wait = int(more[0]) if more else (
+                quota.retry_after_ms() if quota is not None and reason == "space_writes" else None)
+            raise Refused(reason, wait)  # type: ignore[arg-type]
+        return int(status) == 1
 
     @engine_call
     async def remove_request(self, frm: str, to: str) -> bool:
@@ -54,6 +67,13 @@ class RedisSocial:
         removed, _ = await self.pipe.transaction([
             packed(b"SREM", k.requests_out(frm), to), packed(b"SREM", k.requests_in(to), frm)])
         return int(removed) == 1
+
+    @engine_call
+    async def decline_request(self, frm: str, to: str, now_ms: int) -> bool:
+        k = self.keys
+        return bool(await self.pipe.script(
+            SCRIPTS["decline_request"], [k.requests_out(frm), k.requests_in(to), k.declined(to)],
+            [frm, to, now_ms, DECLINE_COOLDOWN_MS]))
 
     @engine_call
     async def requests(self, user: str) -> tuple[list[str], list[str]]:
@@ -89,14 +109,26 @@ class RedisSocial:
         return [orjson.loads(cast(bytes, m)) for m in await self.pipe.command(
             b"ZREVRANGE", key, b"0", str(_stop(limit)), retry=True)]
 
+    async def _space_write(self, key: str, score: str, member: bytes,
+                           quota: SpaceQuota | None) -> None:
+        """ZADD `member`, within `quota` when given (space_write.lua): one command."""
+        if quota is None:
+            await self.pipe.command(b"ZADD", key, score, member)
+            return
+        if not int(await self.pipe.script(
+                SCRIPTS["space_write"], [self.keys.space_writes(quota.owner, quota.window), key],
+                [quota.author, quota.limit, writes_ttl(quota), score, member])):
+            raise Refused("space_writes", quota.retry_after_ms())
+
     @engine_call
     async def add_gift(
-        self, frm: str, to: str, gift: str, name: str, animation: str, message: str, ts: int
+        self, frm: str, to: str, gift: str, name: str, animation: str, message: str, ts: int,
+        *, quota: SpaceQuota | None = None,
     ) -> Gift:
         gid = await self._next_id("gift")
         record: Gift = {"id": gid, "from": frm, "to": to, "gift": gift, "name": name,
                         "animation": animation, "message": message, "ts": ts}
-        await self.pipe.command(b"ZADD", self.keys.gifts(to), gid, orjson.dumps(record))
+        await self._space_write(self.keys.gifts(to), gid, orjson.dumps(record), quota)
         return record
 
     @engine_call
@@ -104,10 +136,11 @@ class RedisSocial:
         return await self._newest(self.keys.gifts(to), limit)
 
     @engine_call
-    async def add_entry(self, owner: str, author: str, text: str, ts: int) -> Entry:
+    async def add_entry(self, owner: str, author: str, text: str, ts: int, *,
+                        quota: SpaceQuota | None = None) -> Entry:
         eid = await self._next_id("entry")
         entry = Entry(id=eid, owner=owner, author=author, text=text, ts=ts)
-        await self.pipe.command(b"ZADD", self.keys.guestbook(owner), eid, orjson.dumps(entry))
+        await self._space_write(self.keys.guestbook(owner), eid, orjson.dumps(entry), quota)
         return entry
 
     @engine_call
@@ -167,3 +200,8 @@ def strs(reply: Any) -> dict[str, str]:
     if isinstance(reply, list):
         reply = dict(zip(reply[::2], reply[1::2], strict=True))
     return {as_text(k): as_text(v) for k, v in reply.items()}
+
+
+def writes_ttl(quota: SpaceQuota) -> int:
+    """Seconds a window's writes hash is kept: through the next window."""
+    return 2 * quota.window_ms // 1000

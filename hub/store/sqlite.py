@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from hub.models import Comment, Entry, Gift, Mood, Visibility, Visit
+from hub.store.base import Refused, RequestRules, SpaceQuota
 from hub.store.schema import apply_schema, check_database
 from hub.store.sqlite_accounts import SqliteAccounts
 
@@ -29,6 +30,7 @@ class SqliteStore(SqliteAccounts):
         self.db = conn
         self.path = path
         self._friends: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._space_writes = 0  # counted, to sweep old windows now and then
 
     @classmethod
     def open(cls, path: Path | None) -> SqliteStore:
@@ -69,14 +71,53 @@ class SqliteStore(SqliteAccounts):
             self._friends.move_to_end(user)
         return cached
 
-    async def add_request(self, frm: str, to: str) -> bool:
+    async def add_request(self, frm: str, to: str, *, rules: RequestRules | None = None,
+                          quota: SpaceQuota | None = None) -> bool:
         with self.db:
-            cur = self.db.execute("INSERT OR IGNORE INTO requests VALUES (?, ?)", (frm, to))
-        return cur.rowcount == 1
+            if self._one("SELECT 1 FROM requests WHERE frm = ? AND dst = ?", frm, to):
+                return False
+            if rules is not None:
+                self._check_request(frm, to, rules)
+            self._spend(quota)
+            self.db.execute("INSERT INTO requests VALUES (?, ?)", (frm, to))
+        return True
+
+    def _check_request(self, frm: str, to: str, rules: RequestRules) -> None:
+        declined = self._one("SELECT ts FROM declined WHERE frm = ? AND dst = ?", frm, to)
+        if declined is not None and rules.now_ms - declined < rules.cooldown_ms:
+            raise Refused("declined", declined + rules.cooldown_ms - rules.now_ms)
+        if self._one("SELECT count(*) FROM requests WHERE frm = ?", frm) >= rules.max_outgoing:
+            raise Refused("pending_out")
+        if self._one("SELECT count(*) FROM requests WHERE dst = ?", to) >= rules.max_incoming:
+            raise Refused("pending_in")
+
+    def _spend(self, quota: SpaceQuota | None) -> None:
+        """Count one write against `quota`, inside the caller's transaction (raising
+        `Refused` rolls the write back with it)."""
+        if quota is None:
+            return
+        key = (quota.owner, quota.author, quota.window)
+        used = self._one("SELECT count FROM space_writes WHERE owner = ? AND author = ?"
+                         " AND window = ?", *key) or 0
+        if used >= quota.limit:
+            raise Refused("space_writes", quota.retry_after_ms())
+        self.db.execute("INSERT INTO space_writes VALUES (?, ?, ?, 1) ON CONFLICT"
+                        " (owner, author, window) DO UPDATE SET count = count + 1", key)
+        self._space_writes += 1
+        if self._space_writes % 1000 == 0:  # windows before the last are of no use
+            self.db.execute("DELETE FROM space_writes WHERE window < ?", (quota.window - 1,))
 
     async def remove_request(self, frm: str, to: str) -> bool:
         with self.db:
             cur = self.db.execute("DELETE FROM requests WHERE frm = ? AND dst = ?", (frm, to))
+        return cur.rowcount == 1
+
+    async def decline_request(self, frm: str, to: str, now_ms: int) -> bool:
+        with self.db:
+            cur = self.db.execute("DELETE FROM requests WHERE frm = ? AND dst = ?", (frm, to))
+            if cur.rowcount == 1:
+                self.db.execute("INSERT OR REPLACE INTO declined VALUES (?, ?, ?)",
+                                (frm, to, now_ms))
         return cur.rowcount == 1
 
     async def requests(self, user: str) -> tuple[list[str], list[str]]:
@@ -154,7 +195,8 @@ class SqliteStore(SqliteAccounts):
         return [_mood(row) for row in rows]
 
     async def add_comment(
-        self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int
+        self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int, *,
+        quota: SpaceQuota | None = None,
     ) -> Comment | None:
         mid = int(mood_id)
         with self.db:  # only while the mood exists: no orphan of a concurrent delete
@@ -163,6 +205,8 @@ class SqliteStore(SqliteAccounts):
                 " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM moods WHERE id = ?)",
                 (mid, author, text, None if reply_to is None else int(reply_to), ts, mid),
             )
+            if cur.rowcount == 1:
+                self._spend(quota)
         if cur.rowcount != 1:
             return None
         return Comment(id=str(cur.lastrowid), mood_id=mood_id, author=author, text=text,
@@ -224,9 +268,11 @@ class SqliteStore(SqliteAccounts):
 
     # gifts, guestbook, visits
     async def add_gift(
-        self, frm: str, to: str, gift: str, name: str, animation: str, message: str, ts: int
+        self, frm: str, to: str, gift: str, name: str, animation: str, message: str, ts: int,
+        *, quota: SpaceQuota | None = None,
     ) -> Gift:
         with self.db:
+            self._spend(quota)
             cur = self.db.execute(
                 "INSERT INTO gifts (frm, dst, gift, name, animation, message, ts)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -241,8 +287,10 @@ class SqliteStore(SqliteAccounts):
         return [_gift_dict(str(r["id"]), r["frm"], r["dst"], r["gift"], r["name"],
                            r["animation"], r["message"], r["ts"]) for r in rows]
 
-    async def add_entry(self, owner: str, author: str, text: str, ts: int) -> Entry:
+    async def add_entry(self, owner: str, author: str, text: str, ts: int, *,
+                        quota: SpaceQuota | None = None) -> Entry:
         with self.db:
+            self._spend(quota)
             cur = self.db.execute(
                 "INSERT INTO entries (owner, author, text, ts) VALUES (?, ?, ?, ?)",
                 (owner, author, text, ts),

@@ -203,9 +203,13 @@ async def test_friend_errors(users: Users) -> None:
     await b.call("friend.decline", {"from": a.name})
     assert (await a.next_event("friend.declined")).data["users"] == sorted([a.name, b.name])
     assert (await b.call("friends.list"))["incoming"] == []
+    # a declined request cannot be sent again at once (a day), and says so
+    with pytest.raises(KjError, match="declined your request; you can ask again in 24 h") as err:
+        await a.call("friend.request", {"to": b.name})
+    assert err.value.code == "rate_limited"
     # asking someone who already asked you makes you friends
-    await a.call("friend.request", {"to": b.name})
-    assert await b.call("friend.request", {"to": a.name}) == {"friends": True}
+    await b.call("friend.request", {"to": a.name})
+    assert await a.call("friend.request", {"to": b.name}) == {"friends": True}
     assert await _error(a, "friend.request", {"to": b.name}) == "conflict"
     assert [f["user"] for f in (await a.call("friends.list"))["friends"]] == [b.name]
 
@@ -217,13 +221,13 @@ def _both_at_once(store: object, name: str, monkeypatch: pytest.MonkeyPatch) -> 
     arrived: list[int] = []
     both = asyncio.Event()
 
-    async def held(*args: object) -> object:
+    async def held(*args: object, **kwargs: object) -> object:
         arrived.append(1)
         if len(arrived) == 2:
             both.set()
         async with asyncio.timeout(5):
             await both.wait()
-        return await real(*args)
+        return await real(*args, **kwargs)
 
     monkeypatch.setattr(store, name, held)
 
@@ -380,9 +384,9 @@ async def test_a_comment_racing_its_moods_deletion_is_refused_and_leaves_nothing
     store = hub.node.store
     add_comment = store.add_comment
 
-    async def after_a_delete(*args: object) -> object:
+    async def after_a_delete(*args: object, **kwargs: object) -> object:
         await a.call("mood.delete", {"mood_id": mood["id"]})  # lands in the gap
-        return await add_comment(*args)
+        return await add_comment(*args, **kwargs)
 
     monkeypatch.setattr(store, "add_comment", after_a_delete)
     points = (await store.get_user(a.name))["points"]

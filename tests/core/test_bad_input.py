@@ -196,3 +196,50 @@ async def test_a_failing_handler_answers_internal_and_the_socket_lives(
     assert "disk on fire" not in reply["error"]["message"]
     monkeypatch.undo()
     assert (await peer.request("mood.post", {"text": "hi"}))["ok"] is True
+
+
+# Text that shows nothing (issue #18): accepted before as a mood, a comment or a
+# guestbook entry, and as a display name; the bidi override made "alice" read backwards.
+INVISIBLE = ["   ", "\u200b\u200b\u200b", "\u200d", "\ufeff", "\x00" * 8, "\u3164",
+             "\u2800\u2800", "\u202e", " \t\u200c\n", "\u034f"]
+
+
+@pytest.fixture
+async def busy_peer(make_hub: MakeHub) -> tuple[Raw, InProcessHub]:
+    """A peer with room for many cases (each refusal spends an op, as any op does)."""
+    hub = await make_hub(ops_per_second=1000, ops_burst=1000, user_ops_per_second=1000,
+                         user_ops_burst=1000)
+    _, token = await account(hub.url, "many")
+    raw, _ = await Raw.hello(hub.url, token)
+    return raw, hub
+
+
+async def test_text_that_shows_nothing_is_refused_and_nothing_is_posted(
+        busy_peer: tuple[Raw, InProcessHub]) -> None:
+    peer, hub = busy_peer
+    other, _ = await account(hub.url, "blank")
+    mood = (await peer.request("mood.post", {"text": "可见"}))["data"]["mood"]
+    for text in INVISIBLE:
+        for op, data in [("mood.post", {"text": text}),
+                         ("comment.post", {"mood_id": mood["id"], "text": text}),
+                         ("guestbook.post", {"to": other, "text": text})]:
+            reply = await _refused(peer, {"op": op, "ref": "t", "data": data}, "bad_request",
+                                   "t")
+            assert "'text'" in reply["error"]["message"], (op, repr(text))
+    space = (await peer.request("space.get", {"user": other}))["data"]
+    assert space["guestbook"] == []
+    feed = (await peer.request("feed"))["data"]["items"]
+    assert [m["id"] for m in feed] == [mood["id"]] and feed[0]["comment_count"] == 0
+    # Visible text with zero-width joiners (emoji sequences) and line breaks is fine.
+    for text in ["👨\u200d👩\u200d👧", "第一行\n第二行", "\u200ba"]:
+        assert (await peer.request("mood.post", {"text": text}))["ok"] is True
+
+
+async def test_display_names_refuse_control_and_direction_characters(
+        busy_peer: tuple[Raw, InProcessHub]) -> None:
+    peer, _ = busy_peer
+    for name in [*INVISIBLE, "al\u202eice", "bob\u2066", "eve\x07", "\u200fmallory"]:
+        await _refused(peer, {"op": "space.update", "ref": "n",
+                              "data": {"display_name": name}}, "bad_request", "n")
+    reply = await peer.request("space.update", {"display_name": "  小美 👩\u200d🎨  "})
+    assert reply["data"]["profile"]["display_name"] == "小美 👩\u200d🎨"

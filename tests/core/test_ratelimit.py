@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import httpx
+
 from hub.clock import ManualClock
 from tests.core.conftest import MakeHub
 from tests.core.support import Raw, account
@@ -71,3 +73,26 @@ async def test_bucket_refills_with_time_and_forgives_strikes(make_hub: MakeHub) 
     await raw.ping()
     await raw.ping()
     assert (await raw.request("ping"))["error"]["code"] == "rate_limited"
+
+
+async def test_one_user_with_many_sockets_and_http_shares_one_budget(make_hub: MakeHub
+                                                                     ) -> None:
+    """Issue #18: one user with 20 sockets posted 1,200 moods in 1.8 s, since every
+    socket had a bucket of its own. Now the user's budget is spent by all of them, and
+    by their calls over HTTP too."""
+    hub = await make_hub(ops_per_second=0.01, ops_burst=50, user_ops_per_second=0.01,
+                         user_ops_burst=10)
+    _, token = await account(hub.url, "ru")
+    tabs = [(await Raw.hello(hub.url, token))[0] for _ in range(20)]
+    answered = [await tab.request("ping") for tab in tabs for _ in range(2)]
+    ok = [reply for reply in answered if reply["ok"]]
+    refused = [reply for reply in answered if not reply["ok"]]
+    assert len(ok) == 10  # the user's burst, whatever the number of sockets
+    assert {reply["error"]["code"] for reply in refused} == {"rate_limited"}
+    async with httpx.AsyncClient() as http:
+        response = await http.post(f"{hub.url}/api/ops/ping", json={},
+                                   headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    _, other_token = await account(hub.url, "rv")  # another user has a budget of its own
+    raw, _ = await Raw.hello(hub.url, other_token)
+    await raw.ping()

@@ -20,7 +20,8 @@ from tests.harness import InProcessHub, Users, befriend, eventually
 from tests.redis_server import RedisServer
 
 # producers here post hundreds of moods over HTTP with one login: lift the op rate limit
-UNLIMITED = {"ops_per_second": 10_000, "ops_burst": 10_000}
+UNLIMITED = {"ops_per_second": 10_000, "ops_burst": 10_000, "user_ops_per_second": 10_000,
+             "user_ops_burst": 10_000}
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ def _number(data: dict[str, Any]) -> int:
 
 
 async def test_slow_reader_is_closed_4429_and_others_get_everything(make_hub: MakeHub) -> None:
-    hub = await make_hub(max_queue_bytes=64 * 1024, ops_per_second=10_000, ops_burst=10_000)
+    hub = await make_hub(max_queue_bytes=64 * 1024, ops_per_second=10_000, ops_burst=10_000,
+                         user_ops_per_second=10_000, user_ops_burst=10_000)
     node = hub.node
     users = Users(hub.url)
     try:

@@ -14,7 +14,7 @@ from hub.channels.keys import Keys
 from hub.channels.redis import RedisBroker
 from hub.channels.redis_support import connect
 from hub.errors import EngineUnavailable
-from hub.protocol import encode_event_body, frame_event, seq_of
+from hub.protocol import encode_event_body, frame_event, frame_live_only, seq_of
 from tests.broker_checks import held_frame_is_checked
 from tests.freezing_proxy import FreezingProxy
 from tests.harness import eventually, until
@@ -430,3 +430,43 @@ async def test_users_of_a_dead_node_are_announced_offline_once(
     assert await survivor.sweep_dead_nodes() == []  # forgotten: announced once
     await doomed._beat()  # it was only stalled: it comes back and re-registers its users
     assert await survivor.online(["lee", "max"]) == {"lee", "max"}
+
+
+async def test_an_event_from_a_stranger_is_live_only_in_the_same_command(
+        make_broker: BrokerFactory, redis_server: RedisServer, key_prefix: str) -> None:
+    """Issue #18: a stranger's flood must not push a user's friends' events out of the
+    retained inbox. Recipients who are not the actor's friend get the event published
+    without id or seq and written to no inbox, checked in the delivery's one script."""
+    broker, sink = await make_broker(retention=10)
+    keys = Keys(key_prefix)
+    client = connect(redis_server.url)
+    try:
+        await client.sadd(keys.friends("ann"), "bob", "cat")
+        await client.sadd(keys.friends("bob"), "ann")
+        await client.sadd(keys.friends("cat"), "ann")
+        for user in ("ann", "bob", "sam"):
+            await broker.subscribe(user)
+        await broker.deliver(body(1), ["ann", "bob"], actor="bob")
+        spam = encode_event_body("guestbook", 2, {"entry": {"text": "买买买"}})
+        before = await client.info("commandstats")
+        await broker.deliver(spam, ["ann", "sam"], actor="sam")
+        after = await client.info("commandstats")
+        for _ in range(24):
+            await broker.deliver(spam, ["ann", "sam"], actor="sam")
+        # a stranger's comment on ann's public mood: ann's friends get it live only too
+        await broker.deliver(body(3), ["ann", "bob", "cat", "sam"], actor="sam")
+        # on a friends-only mood of ann's, by her friend bob: cat is no friend of bob's
+        await broker.deliver(body(4), ["ann", "bob", "cat"], friends_of="ann", actor="bob")
+    finally:
+        await client.aclose()
+    assert after["cmdstat_evalsha"]["calls"] - before["cmdstat_evalsha"]["calls"] == 1
+    ann = await broker.head("ann")
+    assert ann.seq == 2  # the friend's mood and bob's comment; no spam
+    assert [seq_of(f) for f in (await broker.replay("ann", f"{ann.epoch}:0")).frames] == [1, 2]
+    assert (await broker.head("sam")).seq == 26
+    assert (await broker.head("cat")).seq == 0  # only ever got events live
+    frames = await sink.wait_for(2 + 2 * 25 + 3 + 2)
+    to_ann = [f for user, f in frames if user == "ann"]
+    assert seq_of(to_ann[0]) == 1 and to_ann[1:26] == [frame_live_only(spam)] * 25
+    assert seq_of(to_ann[-1]) == 2
+    assert [seq_of(f) for user, f in frames if user == "bob"] == [1, None, 2]

@@ -7,10 +7,11 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
+import orjson
 import pytest
 
 from hub.channels.memory import MemoryBroker
-from hub.protocol import encode_event_body, frame_event
+from hub.protocol import encode_event_body, frame_event, frame_live_only, seq_of
 from hub.store.schema import SCHEMA
 from tests.broker_checks import held_frame_is_checked
 
@@ -113,3 +114,35 @@ async def test_a_voided_inbox_stays_void_in_the_journal(tmp_path: Path) -> None:
     assert new.epoch != old.epoch and new.seq == 0
     reopened = MemoryBroker(retention=10, journal=db)
     assert await reopened.head("kim") == new
+
+
+async def test_an_event_from_a_stranger_is_live_only() -> None:
+    """Issue #18: 1,100 guestbook entries from a stranger pushed a friend's mood out of
+    the victim's retained inbox. What comes from someone who is not the recipient's
+    friend now goes out live only: no inbox entry, no seq, nothing evicted."""
+    friends = {"ann": frozenset({"bob"}), "bob": frozenset({"ann"})}
+    got: list[tuple[str, int | None, bytes]] = []
+    broker = MemoryBroker(retention=10, friends=lambda u: friends.get(u, frozenset()))
+    await broker.start(got.extend, lambda: None)
+    await broker.deliver(encode_event_body("mood", 1, {}), ["ann", "bob"], actor="bob")
+    spam = encode_event_body("guestbook", 2, {"entry": {"text": "买买买"}})
+    for _ in range(25):  # more than the retention
+        await broker.deliver(spam, ["ann", "sam"], actor="sam")
+    ann = await broker.head("ann")
+    assert ann.seq == 1  # the friend's mood is still the whole inbox
+    assert [seq_of(f) for f in (await broker.replay("ann", f"{ann.epoch}:0")).frames] == [1]
+    assert (await broker.head("sam")).seq == 25  # the actor's own inbox keeps them
+    live = [(seq, frame) for user, seq, frame in got if user == "ann"]
+    assert live[0][0] == 1 and len(live) == 26
+    assert all(seq is None and frame == frame_live_only(spam) for seq, frame in live[1:])
+    assert orjson.loads(frame_live_only(spam)) == {"type": "event", **orjson.loads(spam)}
+    # With friends_of too: the ex-friend is skipped, the stranger's friend-of-owner
+    # recipient gets it live only (a public mood's comment by a stranger).
+    friends["cat"], friends["ann"] = frozenset({"ann"}), frozenset({"bob", "cat"})
+    got.clear()
+    await broker.deliver(encode_event_body("comment", 3, {}), ["ann", "bob", "cat", "sam"],
+                         friends_of="ann", actor="sam")
+    assert sorted((user, seq) for user, seq, _ in got) == [
+        ("ann", None), ("bob", None), ("cat", None)]  # sam is no friend of ann's: skipped
+    with pytest.raises(ValueError, match="do not combine"):
+        await broker.deliver(b"{}", ["ann"], actor="ann", registered_only=True)

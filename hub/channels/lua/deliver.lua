@@ -1,21 +1,25 @@
 -- Append one event to the inbox of every recipient and publish it live.
 -- KEYS: for each recipient, its meta hash, inbox stream and live channel (3 keys each);
 --       then, in mode 'ingress', the ingress stream; in mode 'known', the usernames set.
---       In mode 'friends': first the owner's 3 keys if the owner is a recipient, then
---       for each other recipient its 3 keys and its friends set (4 keys each).
+--       In mode 'checked': 4 keys per recipient, its meta, inbox, live and friends set.
 -- ARGV: event body (JSON object, shared), inbox retention, epoch for a new inbox, mode;
 --       then, in mode 'ingress', the consumer group and the entry id; in mode 'known',
---       every recipient's username; in mode 'friends', the owner's username and '1'
---       if the owner's own keys come first, else '0'.
+--       every recipient's username; in mode 'checked', the owner's username (or ''), the
+--       actor's (or ''), and one flag digit per recipient: 1 check the owner's
+--       friendship, 2 check the actor's, 3 both, 0 neither (the owner and the actor
+--       themselves are not checked against themselves).
 -- Returns the new seq of each recipient, in KEYS order — or nil for an ingress entry that
 -- was already acknowledged: acking and delivering in one script is what makes ingress
 -- exactly-once even when a node dies between reading an entry and acking it — or, in
 -- mode 'known', the usernames that are not registered (then nothing is delivered): the
--- check rides in the same round trip as the fan-out. In mode 'friends' (a friends-only
--- event of the owner's), a recipient who is no longer the owner's friend is skipped and
+-- check rides in the same round trip as the fan-out. In mode 'checked', a recipient who
+-- is no longer the owner's friend (a friends-only event of the owner's) is skipped and
 -- gets 0: checked here, atomically with the write, an unfriend and a delivery are
--- ordered, so nobody receives a friends-only event after their `friend.removed`. Each
--- check reads the recipient's own friends set, in the recipient's slot.
+-- ordered, so nobody receives a friends-only event after their `friend.removed`. A
+-- recipient who is not the actor's friend gets the event live only and -1: published
+-- without id or seq, written to no inbox, so that nobody who is not a friend can push a
+-- user's friends' events out of the retained inbox. Each check reads the recipient's
+-- own friends set, in the recipient's slot.
 --
 -- The frame built here is byte-for-byte hub.protocol.frame_event(epoch..":"..seq, seq, body):
 -- the position travels in-band, and a node forwards the published bytes untouched.
@@ -60,17 +64,19 @@ local function write(meta, inbox, live)
   redis.call('PUBLISH', live, frame)
   seqs[#seqs + 1] = seq
 end
-if mode == 'friends' then
-  local owner, first = ARGV[5], 1
-  if ARGV[6] == '1' then
-    write(KEYS[1], KEYS[2], KEYS[3])
-    first = 4
-  end
-  for i = first, n, 4 do
-    if redis.call('SISMEMBER', KEYS[i + 3], owner) == 1 then
-      write(KEYS[i], KEYS[i + 1], KEYS[i + 2])
-    else
+if mode == 'checked' then
+  local owner, actor, flags = ARGV[5], ARGV[6], ARGV[7]
+  local live_only
+  for i = 1, n, 4 do
+    local flag = string.byte(flags, (i + 3) / 4) - 48
+    if flag % 2 == 1 and redis.call('SISMEMBER', KEYS[i + 3], owner) == 0 then
       seqs[#seqs + 1] = 0
+    elseif flag >= 2 and redis.call('SISMEMBER', KEYS[i + 3], actor) == 0 then
+      live_only = live_only or ('{"type":"event",' .. tail)  -- protocol.frame_live_only
+      redis.call('PUBLISH', KEYS[i + 2], live_only)
+      seqs[#seqs + 1] = -1
+    else
+      write(KEYS[i], KEYS[i + 1], KEYS[i + 2])
     end
   end
   return seqs
