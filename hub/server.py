@@ -287,11 +287,22 @@ class CannotListen(Exception):
 
 
 def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket, made as asyncio's own `create_server` makes one. The
+    protocol number matters: asyncio turns Nagle off (TCP_NODELAY) only on accepted
+    sockets whose `proto` says TCP, and `socket.create_server` leaves it 0 — every
+    answer written in two parts would then wait for the client's delayed ACK."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        return socket.create_server((host, port), family=family, backlog=BACKLOG)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
     except OSError as exc:
+        sock.close()
         raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
 
 
 @dataclass

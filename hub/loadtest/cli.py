@@ -94,6 +94,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="the hub (http or ws URL; default http://127.0.0.1:8000). Repeat it "
                         "or separate with commas for several nodes: user u connects to "
                         "url[u %% n]; seeding and the RSS/CPU probe use the first")
+    p.add_argument("--internal-url", action="append", metavar="URL",
+                   help="for nodes started with --internal-port: each node's internal URL, "
+                        "in --url's order, where health, /metrics and seeding are read "
+                        "(default: the --url values)")
     p.add_argument("--users", type=int, default=1000, help="users to seed (default 1000)")
     p.add_argument("--friends", type=float, default=20,
                    help="mean friends per user; skewed (default 20)")
@@ -138,6 +142,9 @@ def _fail(message: str, code: int = 2) -> int:
 def _check_args(args: argparse.Namespace) -> str | None:
     if args.users < 2:
         return "--users must be at least 2"
+    if len(args.internal_urls) != len(args.urls):
+        return (f"--internal-url names {len(args.internal_urls)} node(s) and --url "
+                f"{len(args.urls)}: give one internal URL per node, in the same order")
     if args.loop == "uvloop" and not uvloop_available():
         return "--loop uvloop: uvloop is not installed (pip install uvloop)"
     if args.tabs < 1 or args.processes < 1:
@@ -161,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
     started, t0 = time.time(), time.monotonic()
     args.urls = hub_urls(args.url)
     args.url = args.urls[0]
+    args.internal_urls = hub_urls(args.internal_url) if args.internal_url else args.urls
     args.prefix = args.prefix or "lt" + secrets.token_hex(2) + "_"
     args.processes = max(1, min(args.processes, args.users))
     problem = _check_args(args)
@@ -169,14 +177,14 @@ def run(args: argparse.Namespace) -> int:
     deadline = t0 + args.duration + args.ceiling
     status = StatusLine(quiet=args.quiet)
     try:
-        healths = [check_hub(url) for url in args.urls]
+        healths = [check_hub(url) for url in args.internal_urls]
     except ProbeError as exc:
         return _fail(str(exc))
     health = healths[0]
     problem = check_nodes(healths)
     if problem:
         return _fail(problem)
-    server, note = ServerStats.find(health, args.url)
+    server, note = ServerStats.find(health, args.internal_urls[0])
     total = args.users * args.tabs
     need = -(-args.users // args.processes) * args.tabs + 256
     ok, advice = raise_nofile(need)
@@ -191,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         seeded_at = time.monotonic()
         tokens, method = asyncio.run(asyncio.wait_for(
-            seed(args.url, args.server_key, g, args.password, status),
+            seed(args.internal_urls[0], args.server_key, g, args.password, status),
             max(1.0, deadline - time.monotonic())))
         seed_info = {"method": method, "seconds": round(time.monotonic() - seeded_at, 2)}
         status.done()
@@ -209,7 +217,8 @@ def run(args: argparse.Namespace) -> int:
     plan = Plan(url=args.url, duration=args.duration, rate=args.post_rate, tabs=args.tabs,
                 processes=args.processes, mix=args.mix, drain=args.drain, seed=args.seed,
                 source_addrs=addrs, connect_concurrency=args.connect_concurrency,
-                op_timeout=args.op_timeout, urls=args.urls, loop=resolve_loop(args.loop))
+                op_timeout=args.op_timeout, urls=args.urls, loop=resolve_loop(args.loop),
+                status_urls=args.internal_urls)
     coord = Coordinator(plan, g, tokens, server, status, deadline)
     load_before, cpu_before = os.getloadavg(), _children_cpu()
     try:

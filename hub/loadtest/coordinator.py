@@ -60,6 +60,12 @@ class Plan:
     op_timeout: float
     urls: list[str] = field(default_factory=list)  # user u → urls[u % len]; [] = [url]
     loop: str = "asyncio"  # the client processes' event loop: "uvloop" or "asyncio"
+    # where each node's /metrics is read: its --internal-port URL, if it has one
+    status_urls: list[str] = field(default_factory=list)  # [] = urls
+
+    @property
+    def metrics_urls(self) -> list[str]:
+        return self.status_urls or self.urls or [self.url]
 
 
 class Coordinator:
@@ -203,7 +209,7 @@ class Coordinator:
             if sum(sum(r["established"].values()) for r in self.ready.values()) == 0:
                 errors = {k: v for r in self.ready.values() for k, v in r["errors"].items()}
                 raise RunAborted(f"no connection could be opened: {errors}", 2)
-            ops_before = hubtime.scrape(self.plan.urls or [self.plan.url])
+            ops_before = hubtime.scrape(self.plan.metrics_urls)
             self.go_wall = time.time()
             self.phase = "run"
             run_started = time.monotonic()
@@ -217,7 +223,7 @@ class Coordinator:
                                                               for u in shares[i]}))
             self.pump(lambda: len(self.finals) == n)
             self.run_seconds = time.monotonic() - run_started
-            ops_after = hubtime.scrape(self.plan.urls or [self.plan.url])
+            ops_after = hubtime.scrape(self.plan.metrics_urls)
             if ops_before is not None and ops_after is not None:
                 self.hub_ops = hubtime.summary(ops_before, ops_after)
             self.sample_server()

@@ -41,6 +41,10 @@ def check_hub(url: str, timeout: float = 5.0) -> dict[str, Any]:
         body = response.json()
     except ValueError:
         body = None
+    if response.status_code in (200, 503) and isinstance(body, dict) and set(body) == {
+            "status"}:
+        raise ProbeError(f"{target} gives only its status: the hub serves its details on "
+                         f"its --internal-port; pass that node's URL with --internal-url")
     if (response.status_code not in (200, 503) or not isinstance(body, dict)
             or not HEALTH_KEYS <= body.keys()):
         raise ProbeError(f"{target} answered {response.status_code} but is not a Kongjian "

@@ -231,3 +231,22 @@ async def test_the_hard_ceiling_stops_the_run(hub: Any, capsys: pytest.CaptureFi
     assert code == 3
     assert "hard ceiling" in capsys.readouterr().err
     assert multiprocessing.active_children() == []
+
+
+async def test_a_hub_with_an_internal_port_is_tested_through_its_internal_url(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Behind `--internal-port` the public port gives only `{"status"}` and hides the
+    admin API: the tester says which flag to add, and with it runs as usual."""
+    hub = await start_hub(internal_port=free_port())
+    try:
+        code = await asyncio.to_thread(cli.run, small_run(hub.url, tmp_path))
+        assert code == 2
+        assert "--internal-url" in capsys.readouterr().err
+        code = await asyncio.to_thread(cli.run, small_run(
+            hub.url, tmp_path, "--internal-url", hub.internal_url))
+        report = json.loads((tmp_path / "report.json").read_text())
+        assert code == 0, report["problems"]
+        assert report["events"]["lost"] == 0 and report["events"]["delivered"] > 0
+        assert report["ops"]["hub_op_ms"]["mood.post"]["count"] > 0  # /metrics was read
+    finally:
+        await hub.stop()
