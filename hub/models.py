@@ -53,8 +53,14 @@ class Mood(TypedDict):
 
 
 class Comment(TypedDict):
+    """A comment on a subject (hub.subjects): `kind` and its `<kind>_id` — `mood_id`,
+    `blog_id` or `photo_id` — name what it is on."""
+
     id: str
-    mood_id: str
+    kind: str
+    mood_id: NotRequired[str]
+    blog_id: NotRequired[str]
+    photo_id: NotRequired[str]
     author: str
     text: str
     reply_to: str | None

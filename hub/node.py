@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from hub.channels.base import Broker, Replay
 from hub.channels.registry import LocalRegistry
-from hub.channels.withdrawn import withdraw_deleted_moods
+from hub.channels.withdrawn import withdraw_deleted
 from hub.clock import Clock
 from hub.config import Settings
 from hub.errors import CloseCode
@@ -126,7 +126,7 @@ class Node:
     async def replay(self, user: str, since: str, *, holding: bytes | None = None) -> Replay:
         """The broker's replay, less what authors withdrew meanwhile (`withdrawn`)."""
         replay = await self.broker.replay(user, since, holding=holding)
-        frames = withdraw_deleted_moods(replay.frames)
+        frames = withdraw_deleted(replay.frames)
         return replay if frames is replay.frames else dataclasses.replace(replay, frames=frames)
 
     async def catch_up(self, session: Session, after_seq: int) -> tuple[list[bytes], int]:

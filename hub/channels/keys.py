@@ -16,8 +16,10 @@ that would need changes to run on Redis Cluster.
 from __future__ import annotations
 
 from hub.models import Visibility
+from hub.subjects import Subject
 
 DEFAULT_PREFIX = "kj"
+_TAGS = {"mood": "m", "blog": "b", "photo": "p"}  # a subject kind's hash-tag letter
 CONTRACT_VERSION = 1
 INGRESS_GROUP = "kj-hub"
 
@@ -128,22 +130,32 @@ class Keys:
         """The same for the username from one client address (`lockout.client_key`)."""
         return f"{self.user_tag(user)}:login:{_checked(address, 'address')}"
 
-    # -- one mood: under the hash tag {m:<id>} ---------------------------------------
+    # -- one post (a subject: hub.subjects) under its hash tag: {m:<id>} for a mood,
+    # -- {b:<id>} for a blog, {p:<id>} for a photo ---------------------------------------
+    def subject_tag(self, subject: Subject) -> str:
+        return f"{self.prefix}:{{{_TAGS[subject.kind]}:{_checked(subject.id, 'id')}}}"
+
     def mood(self, mood_id: str) -> str:
         """Hash: the mood (`models.Mood` without per-viewer fields)."""
         return f"{self.prefix}:{{m:{_checked(mood_id, 'mood id')}}}:mood"
 
-    def comments(self, mood_id: str) -> str:
-        """Sorted set: comment ids of the mood, score = id."""
-        return f"{self.prefix}:{{m:{_checked(mood_id, 'mood id')}}}:comments"
+    def post(self, subject: Subject) -> str:
+        """Hash: the subject itself (`mood` for a mood, as `mood` above)."""
+        return f"{self.subject_tag(subject)}:{subject.kind}"
 
-    def likes(self, mood_id: str) -> str:
-        """Set: usernames that like the mood."""
-        return f"{self.prefix}:{{m:{_checked(mood_id, 'mood id')}}}:likes"
+    def comments(self, subject: Subject) -> str:
+        """Sorted set: comment ids of the subject, score = id."""
+        return f"{self.subject_tag(subject)}:comments"
+
+    def likes(self, subject: Subject) -> str:
+        """Set: usernames that like the subject."""
+        return f"{self.subject_tag(subject)}:likes"
 
     # -- global -----------------------------------------------------------------------
     def comment(self, comment_id: str) -> str:
-        """Hash: one comment (`models.Comment`)."""
+        """Hash: one comment (`models.Comment`): `kind`, `subject_id` (and `mood_id`, the
+        same id, on a mood's: what nodes before subjects read), `author`, `text`,
+        `reply_to`, `ts`."""
         return f"{self.prefix}:comment:{comment_id}"
 
     def session(self, token_hash: str) -> str:

@@ -1,13 +1,14 @@
-"""Comments on moods, with `reply_to` threading."""
+"""Comments on any post (a subject: hub.subjects), with `reply_to` threading."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub import validate
+from hub import subjects, validate
 from hub.channels.audience import actor_of, friends_only_owner
 from hub.errors import bad_request, not_found
-from hub.handlers.common import awards, people, person, refusals, space_quota, visible_mood
+from hub.handlers.common import awards, people, person, refusals, space_quota
+from hub.handlers.posts import owner_fields, visible_post
 from hub.together import together
 
 if TYPE_CHECKING:
@@ -19,33 +20,33 @@ MAX_TEXT = 1000
 
 
 async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
-    mood_id = validate.identifier(data, "mood_id")
-    assert mood_id is not None
+    subject = subjects.from_op(data)
     text = validate.text(data, "text", MAX_TEXT)
     reply_to = validate.identifier(data, "reply_to", optional=True)
     node = ctx.node
-    (mood, audience), parent = await together(
-        visible_mood(ctx, mood_id), _maybe_comment(node, reply_to))
-    if reply_to is not None and (parent is None or parent["mood_id"] != mood_id):
-        raise bad_request(f"reply_to {reply_to} is not a comment on mood {mood_id}")
-    with refusals(mood["author"]):
+    (target, audience), parent = await together(
+        visible_post(ctx, subject), _maybe_comment(node, reply_to))
+    if reply_to is not None and (parent is None or subjects.from_fields(parent) != subject):
+        raise bad_request(f"reply_to {reply_to} is not a comment on {subject}")
+    owner = target["author"]
+    with refusals(owner):
         comment, found = await together(
-            node.store.add_comment(mood_id, ctx.user, text, reply_to, node.clock.now_ms(),
-                                   quota=space_quota(ctx, mood["author"])),
+            node.store.add_comment(subject, ctx.user, text, reply_to, node.clock.now_ms(),
+                                   quota=space_quota(ctx, owner)),
             people(node, [ctx.user]))
     if comment is None:  # deleted since it was read: nothing stored, nothing to announce
-        raise not_found(f"no mood {mood_id}")
+        raise not_found(f"no {subject}")
     who = person(found, ctx.user)
     comment["author_name"], comment["author_portrait"] = (
         who["display_name"], who["head_portrait"])
     # Beside the comment, who it concerns, so a client can tell "replied to you" without
     # the parent comment on its screen.
     await node.publish("comment", {
-        "comment": comment, "mood_author": mood["author"],
+        "comment": comment, **owner_fields(subject, target),
         "reply_to_author": parent["author"] if parent is not None else None,
-    }, audience, friends_of=friends_only_owner(mood), actor=actor_of(ctx.user, mood["author"]))
-    if mood["author"] != ctx.user:
-        await awards(node, (ctx.user, "comment.post"), (mood["author"], "comment.received"))
+    }, audience, friends_of=friends_only_owner(target), actor=actor_of(ctx.user, owner))
+    if owner != ctx.user:
+        await awards(node, (ctx.user, "comment.post"), (owner, "comment.received"))
     return {"comment": comment}
 
 

@@ -9,11 +9,12 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TypedDict
 
 from hub import levels
-from hub.channels.audience import can_see_mood, level_audience, mood_audience
+from hub.channels.audience import level_audience, mood_audience
 from hub.clock import day_of
 from hub.errors import ErrorCode, RetryLater, conflict, not_found
 from hub.models import Mood, UserRecord
 from hub.store.base import Refused, SpaceQuota
+from hub.subjects import Subject
 from hub.together import all_of
 
 if TYPE_CHECKING:
@@ -86,19 +87,6 @@ async def mood_audience_of(node: Node, mood: Mood) -> set[str]:
     return mood_audience(mood["author"], mood["visibility"], friends)
 
 
-async def visible_mood(ctx: Context, mood_id: str) -> tuple[Mood, set[str]]:
-    """The mood if `ctx.user` may see it, with the audience its events go to: the
-    mood's audience plus the actor (who may be a non-friend on a public mood).
-    A mood the user may not see is reported as missing, so its existence leaks not."""
-    mood = await ctx.node.store.get_mood(mood_id)
-    if mood is None:
-        raise not_found(f"no mood {mood_id}")
-    friends = await ctx.node.store.friends(mood["author"])
-    if not can_see_mood(ctx.user, mood, friends):
-        raise not_found(f"no mood {mood_id}")
-    return mood, mood_audience(mood["author"], mood["visibility"], friends) | {ctx.user}
-
-
 class Person(TypedDict):
     display_name: str
     head_portrait: str
@@ -119,16 +107,16 @@ async def decorate(node: Node, moods: list[Mood], viewer: str) -> list[Mood]:
     """Add author names, like counts, the viewer's like and recent comments."""
     if not moods:
         return moods
-    ids = [m["id"] for m in moods]
-    likes = await node.store.likes(ids, viewer)
-    comments = await node.store.comments(ids, COMMENTS_PER_MOOD)
+    subjects = [Subject("mood", m["id"]) for m in moods]
+    likes = await node.store.likes(subjects, viewer)
+    comments = await node.store.comments(subjects, COMMENTS_PER_MOOD)
     authors = {m["author"] for m in moods}
     for items, _ in comments.values():
         authors.update(c["author"] for c in items)
     found = await people(node, authors)
-    for mood in moods:
-        count, liked = likes[mood["id"]]
-        items, total = comments[mood["id"]]
+    for mood, subject in zip(moods, subjects, strict=True):
+        count, liked = likes[subject]
+        items, total = comments[subject]
         for comment in items:
             who = person(found, comment["author"])
             comment["author_name"] = who["display_name"]

@@ -1,29 +1,29 @@
-"""Like and unlike: idempotent, counted; an event only when something changed."""
+"""Like and unlike any post (a subject: hub.subjects): idempotent, counted; an event
+only when something changed."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub import validate
+from hub import subjects
 from hub.channels.audience import actor_of, friends_only_owner
-from hub.handlers.common import visible_mood
+from hub.handlers.posts import owner_fields, visible_post
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler
 
 
 async def _toggle(ctx: Context, data: dict[str, Any], liked: bool) -> dict[str, Any]:
-    mood_id = validate.identifier(data, "mood_id")
-    assert mood_id is not None
-    mood, audience = await visible_mood(ctx, mood_id)
+    subject = subjects.from_op(data)
+    post, audience = await visible_post(ctx, subject)
     store = ctx.node.store
-    changed, count = await (store.like if liked else store.unlike)(mood_id, ctx.user)
+    changed, count = await (store.like if liked else store.unlike)(subject, ctx.user)
     if changed:
         await ctx.node.publish(
-            "like", {"mood_id": mood_id, "mood_author": mood["author"], "user": ctx.user,
+            "like", {**subject.fields(), **owner_fields(subject, post), "user": ctx.user,
                      "likes": count, "liked": liked},
-            audience, friends_of=friends_only_owner(mood),
-            actor=actor_of(ctx.user, mood["author"]))
+            audience, friends_of=friends_only_owner(post),
+            actor=actor_of(ctx.user, post["author"]))
     return {"likes": count}
 
 

@@ -9,6 +9,7 @@ from hub.channels.audience import friends_only_owner, mood_audience
 from hub.errors import forbidden, not_found
 from hub.handlers.common import award, decorate, mood_audience_of
 from hub.models import VISIBILITIES, Visibility
+from hub.subjects import Subject, deletion
 from hub.together import together
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ async def delete(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         raise forbidden("only the author may delete a mood")
     audience = await mood_audience_of(node, mood)
     await node.store.delete_mood(mood_id)
-    await node.publish("mood.deleted", {"mood_id": mood_id}, audience)
+    await node.publish(*deletion(Subject("mood", mood_id)), audience)
     return {}
 
 

@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 
 from hub.lockout import Reservation
 from hub.models import Comment, Entry, Gift, Mood, UserRecord, Visibility, Visit
+from hub.subjects import Subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +154,7 @@ class Store(Protocol):
 
     async def remove_friendship(self, a: str, b: str) -> bool: ...
 
-    # moods, comments, likes
+    # moods; comments and likes on any subject (hub.subjects)
     async def add_mood(
         self, author: str, text: str, visibility: Visibility, tag: str, ts: int
     ) -> Mood: ...
@@ -171,29 +172,31 @@ class Store(Protocol):
         ...
 
     async def add_comment(
-        self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int, *,
+        self, subject: Subject, author: str, text: str, reply_to: str | None, ts: int, *,
         quota: SpaceQuota | None = None,
     ) -> Comment | None:
-        """None when the mood no longer exists (deleted since it was read): then nothing
-        is stored. Raises `Refused` (nothing stored) past `quota`."""
+        """None when the subject no longer exists (deleted since it was read): then
+        nothing is stored. Raises `Refused` (nothing stored) past `quota`."""
         ...
 
     async def get_comment(self, comment_id: str) -> Comment | None: ...
 
     async def comments(
-        self, mood_ids: Collection[str], per_mood: int
-    ) -> dict[str, tuple[list[Comment], int]]:
-        """For each mood: its oldest-first last `per_mood` comments and the total count."""
+        self, subjects: Collection[Subject], per_subject: int
+    ) -> dict[Subject, tuple[list[Comment], int]]:
+        """For each subject: its oldest-first last `per_subject` comments and the total
+        count."""
         ...
 
-    async def like(self, mood_id: str, user: str) -> tuple[bool, int]:
+    async def like(self, subject: Subject, user: str) -> tuple[bool, int]:
         """(changed, like count after). Liking twice changes nothing."""
         ...
 
-    async def unlike(self, mood_id: str, user: str) -> tuple[bool, int]: ...
+    async def unlike(self, subject: Subject, user: str) -> tuple[bool, int]: ...
 
-    async def likes(self, mood_ids: Collection[str], viewer: str) -> dict[str, tuple[int, bool]]:
-        """For each mood: (like count, whether `viewer` likes it)."""
+    async def likes(self, subjects: Collection[Subject], viewer: str
+                    ) -> dict[Subject, tuple[int, bool]]:
+        """For each subject: (like count, whether `viewer` likes it)."""
         ...
 
     # gifts, guestbook, visits

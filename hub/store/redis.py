@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -69,18 +69,18 @@ from hub.channels.redis_pipe import AutoPipeline
 from hub.channels.redis_support import engine_call, load_scripts
 from hub.channels.redis_support import text as as_text
 from hub.errors import EngineUnavailable
-from hub.models import Comment, Mood, Visibility
-from hub.store.base import Refused, SpaceQuota
+from hub.models import Mood, Visibility
 from hub.store.redis_accounts import RedisAccounts
-from hub.store.redis_social import SCRIPTS, writes_ttl
+from hub.store.redis_reactions import RedisReactions
+from hub.store.redis_social import SCRIPTS
+from hub.subjects import mood
 
 MOOD_FIELDS = ("author", "text", "visibility", "tag", "ts")
-COMMENT_FIELDS = ("mood_id", "author", "text", "reply_to", "ts")
 TIMELINE_RETRIES = 3  # a mood deleted between the two reads of `timeline` is refetched
 DELETE_RETRIES = 20  # another delete of the same mood running at once
 
 
-class RedisStore(RedisAccounts):
+class RedisStore(RedisReactions, RedisAccounts):
     def __init__(self, client: Redis, keys: Keys, pipe: AutoPipeline | None = None) -> None:
         super().__init__(client, keys, pipe)
         self.probe: asyncio.Task[None] | None = None  # see `health`
@@ -144,11 +144,11 @@ class RedisStore(RedisAccounts):
         for _ in range(DELETE_RETRIES):
             (author, visibility), cids = await self.pipe.batch([
                 packed(b"HMGET", k.mood(mid), b"author", b"visibility"),
-                packed(b"ZRANGE", k.comments(mid), 0, -1)], retry=True)
+                packed(b"ZRANGE", k.comments(mood(mid)), 0, -1)], retry=True)
             if author is None or visibility is None:
                 return False
             names = [as_text(c) for c in cids]
-            keys = [k.mood(mid), k.comments(mid), k.likes(mid),
+            keys = [k.mood(mid), k.comments(mood(mid)), k.likes(mood(mid)),
                     k.moods(as_text(author), cast(Visibility, as_text(visibility))),
                     *map(k.comment, names)]
             done = int(await self.pipe.script(SCRIPTS["delete_mood"], keys, [mid, *names]))
@@ -181,86 +181,6 @@ class RedisStore(RedisAccounts):
                                          MOOD_FIELDS, retry=True)
         return [_mood(mid, reply) for mid, reply in zip(ids, replies, strict=True)]
 
-    # comments
-    @engine_call
-    async def add_comment(
-        self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int, *,
-        quota: SpaceQuota | None = None,
-    ) -> Comment | None:
-        mid, k = _id(mood_id), self.keys
-        cid = str(await self.pipe.command(b"HINCRBY", k.ids, b"comment", b"1"))
-        fields = ["mood_id", mid, "author", author, "text", text,
-                  "reply_to", "" if reply_to is None else _id(reply_to), "ts", ts]
-        keys = [k.mood(mid), k.comments(mid), k.comment(cid)]
-        cap: list[Any] = [author, 0, 0]
-        if quota is not None:
-            keys.append(k.space_writes(quota.owner, quota.window))
-            cap = [quota.author, quota.limit, writes_ttl(quota)]
-        stored = int(await self.pipe.script(SCRIPTS["add_comment"], keys, [cid, *cap, *fields]))
-        if stored < 0 and quota is not None:
-            raise Refused("space_writes", quota.retry_after_ms())
-        if not stored:
-            return None
-        return Comment(id=cid, mood_id=mood_id, author=author, text=text, reply_to=reply_to,
-                       ts=ts)
-
-    @engine_call
-    async def get_comment(self, comment_id: str) -> Comment | None:
-        cid = _id(comment_id)
-        return _comment(cid, await self.pipe.command(
-            b"HMGET", self.keys.comment(cid), *COMMENT_FIELDS, retry=True))
-
-    @engine_call
-    async def comments(
-        self, mood_ids: Collection[str], per_mood: int
-    ) -> dict[str, tuple[list[Comment], int]]:
-        ids = list(dict.fromkeys(_id(m) for m in mood_ids))
-        result: dict[str, tuple[list[Comment], int]] = {m: ([], 0) for m in ids}
-        if not ids or per_mood <= 0:
-            return result
-        k = self.keys
-        replies = await self.pipe.script(SCRIPTS["comments"], [*map(k.comments, ids)], [per_mood],
-                                         retry=True)
-        recent = {mid: [as_text(c) for c in reversed(replies[2 * i + 1])]
-                  for i, mid in enumerate(ids)}
-        wanted = [cid for cids in recent.values() for cid in cids]
-        if not wanted:
-            return result
-        hashes = await self.pipe.script(SCRIPTS["hmgets"], [*map(k.comment, wanted)],
-                                        COMMENT_FIELDS, retry=True)
-        found = dict(zip(wanted, hashes, strict=True))
-        for i, mid in enumerate(ids):
-            total = int(replies[2 * i])
-            if total:
-                items = [c for cid in recent[mid]
-                         if (c := _comment(cid, found[cid])) is not None]
-                result[mid] = (items, total)
-        return result
-
-    # likes
-    @engine_call
-    async def like(self, mood_id: str, user: str) -> tuple[bool, int]:
-        mid = _id(mood_id)
-        added, count = await self.pipe.script(
-            SCRIPTS["like"], [self.keys.mood(mid), self.keys.likes(mid)], [user])
-        return int(added) == 1, int(count)
-
-    @engine_call
-    async def unlike(self, mood_id: str, user: str) -> tuple[bool, int]:
-        removed, count = await self.pipe.script(
-            SCRIPTS["unlike"], [self.keys.likes(_id(mood_id))], [user])
-        return int(removed) == 1, int(count)
-
-    @engine_call
-    async def likes(self, mood_ids: Collection[str], viewer: str) -> dict[str, tuple[int, bool]]:
-        ids = list(dict.fromkeys(_id(m) for m in mood_ids))
-        if not ids:
-            return {}
-        replies = await self.pipe.script(SCRIPTS["likes"], [*map(self.keys.likes, ids)], [viewer],
-                                        retry=True)
-        return {mid: (int(replies[2 * i]), bool(replies[2 * i + 1]))
-                for i, mid in enumerate(ids)}
-
 
 def _id(value: str) -> str:
     """An id as SQLite would key it: the decimal form of its integer value."""
@@ -275,11 +195,3 @@ def _mood(mid: str, reply: list[Any]) -> Mood | None:
     return Mood(id=mid, author=as_text(author), text=as_text(text),
                 visibility=cast(Visibility, as_text(visibility)), tag=as_text(tag),
                 ts=int(ts))
-
-
-def _comment(cid: str, reply: list[Any]) -> Comment | None:
-    mood_id, author, text, reply_to, ts = reply
-    if mood_id is None:
-        return None
-    return Comment(id=cid, mood_id=as_text(mood_id), author=as_text(author),
-                   text=as_text(text), reply_to=as_text(reply_to) or None, ts=int(ts))

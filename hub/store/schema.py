@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 
 DB_NAME = "kongjian.db"
-SCHEMA_VERSION = 1  # PRAGMA user_version of a file this code wrote
+SCHEMA_VERSION = 2  # PRAGMA user_version of a file this code wrote (migrations.py)
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 COMPANIONS = ("-wal", "-shm")  # SQLite gives them the main file's mode when it makes them
 
@@ -41,11 +41,12 @@ CREATE TABLE IF NOT EXISTS moods (
     visibility TEXT NOT NULL, tag TEXT NOT NULL, ts INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS moods_source ON moods (author, visibility, id);
 CREATE TABLE IF NOT EXISTS comments (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, mood_id INTEGER NOT NULL, author TEXT NOT NULL,
-    text TEXT NOT NULL, reply_to INTEGER, ts INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS comments_mood ON comments (mood_id, id);
-CREATE TABLE IF NOT EXISTS likes (mood_id INTEGER NOT NULL, user TEXT NOT NULL,
-    PRIMARY KEY (mood_id, user));
+    id INTEGER PRIMARY KEY AUTOINCREMENT, subject_id INTEGER NOT NULL, author TEXT NOT NULL,
+    text TEXT NOT NULL, reply_to INTEGER, ts INTEGER NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'mood');
+CREATE INDEX IF NOT EXISTS comments_subject ON comments (kind, subject_id, id);
+CREATE TABLE IF NOT EXISTS likes (kind TEXT NOT NULL, subject_id INTEGER NOT NULL,
+    user TEXT NOT NULL, PRIMARY KEY (kind, subject_id, user));
 CREATE TABLE IF NOT EXISTS gifts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, frm TEXT NOT NULL, dst TEXT NOT NULL,
     gift TEXT NOT NULL, name TEXT NOT NULL, animation TEXT NOT NULL, message TEXT NOT NULL,
@@ -137,6 +138,10 @@ def apply_schema(conn: sqlite3.Connection, path: Path | None) -> None:
     if version > SCHEMA_VERSION:
         raise CorruptData(f"data file {path} was written by a newer Kongjian (schema "
                           f"{version}, this one knows {SCHEMA_VERSION}); upgrade Kongjian")
+    if 0 < version < SCHEMA_VERSION:
+        from hub.store.migrations import migrate
+
+        migrate(conn, version, path)
     expected = sqlite3.connect(":memory:")
     expected.executescript(SCHEMA)
     wanted = _columns(expected)

@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from hub.models import Comment, Entry, Gift, Mood, Visibility, Visit
+from hub.models import Entry, Gift, Mood, Visibility, Visit
 from hub.store.base import Refused, RequestRules, SpaceQuota
 from hub.store.schema import apply_schema, check_database
 from hub.store.sqlite_accounts import SqliteAccounts
+from hub.store.sqlite_reactions import SqliteReactions
+from hub.subjects import Subject
 
 FRIENDS_CACHED = 20_000  # users whose friend sets are kept in memory (LRU)
 
 
-class SqliteStore(SqliteAccounts):
+class SqliteStore(SqliteAccounts, SqliteReactions):
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.db = conn
         self.path = path
@@ -168,8 +170,7 @@ class SqliteStore(SqliteAccounts):
         mid = int(mood_id)
         with self.db:
             cur = self.db.execute("DELETE FROM moods WHERE id = ?", (mid,))
-            self.db.execute("DELETE FROM comments WHERE mood_id = ?", (mid,))
-            self.db.execute("DELETE FROM likes WHERE mood_id = ?", (mid,))
+            self._drop_reactions(Subject("mood", str(mid)))
         return cur.rowcount == 1
 
     async def timeline(
@@ -193,78 +194,6 @@ class SqliteStore(SqliteAccounts):
             f"{bound} ORDER BY m.id DESC LIMIT ?", args
         ).fetchall()
         return [_mood(row) for row in rows]
-
-    async def add_comment(
-        self, mood_id: str, author: str, text: str, reply_to: str | None, ts: int, *,
-        quota: SpaceQuota | None = None,
-    ) -> Comment | None:
-        mid = int(mood_id)
-        with self.db:  # only while the mood exists: no orphan of a concurrent delete
-            cur = self.db.execute(
-                "INSERT INTO comments (mood_id, author, text, reply_to, ts)"
-                " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM moods WHERE id = ?)",
-                (mid, author, text, None if reply_to is None else int(reply_to), ts, mid),
-            )
-            if cur.rowcount == 1:
-                self._spend(quota)
-        if cur.rowcount != 1:
-            return None
-        return Comment(id=str(cur.lastrowid), mood_id=mood_id, author=author, text=text,
-                       reply_to=reply_to, ts=ts)
-
-    async def get_comment(self, comment_id: str) -> Comment | None:
-        row = self.db.execute(
-            "SELECT * FROM comments WHERE id = ?", (int(comment_id),)).fetchone()
-        return None if row is None else _comment(row)
-
-    async def comments(
-        self, mood_ids: Collection[str], per_mood: int
-    ) -> dict[str, tuple[list[Comment], int]]:
-        ids = [int(m) for m in mood_ids]
-        result: dict[str, tuple[list[Comment], int]] = {str(m): ([], 0) for m in ids}
-        if not ids:
-            return result
-        rows = self.db.execute(
-            f"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY mood_id ORDER BY id DESC)"
-            f" AS rn, COUNT(*) OVER (PARTITION BY mood_id) AS total FROM comments"
-            f" WHERE mood_id IN ({_marks(ids)})) WHERE rn <= ? ORDER BY id",
-            [*ids, per_mood],
-        ).fetchall()
-        for row in rows:
-            key = str(row["mood_id"])
-            items, _ = result[key]
-            items.append(_comment(row))
-            result[key] = (items, row["total"])
-        return result
-
-    async def like(self, mood_id: str, user: str) -> tuple[bool, int]:
-        with self.db:
-            cur = self.db.execute("INSERT OR IGNORE INTO likes VALUES (?, ?)",
-                                  (int(mood_id), user))
-        return cur.rowcount == 1, self._like_count(mood_id)
-
-    async def unlike(self, mood_id: str, user: str) -> tuple[bool, int]:
-        with self.db:
-            cur = self.db.execute("DELETE FROM likes WHERE mood_id = ? AND user = ?",
-                                  (int(mood_id), user))
-        return cur.rowcount == 1, self._like_count(mood_id)
-
-    def _like_count(self, mood_id: str) -> int:
-        return int(self._one("SELECT COUNT(*) FROM likes WHERE mood_id = ?", int(mood_id)))
-
-    async def likes(self, mood_ids: Collection[str], viewer: str) -> dict[str, tuple[int, bool]]:
-        ids = [int(m) for m in mood_ids]
-        result = {str(m): (0, False) for m in ids}
-        if not ids:
-            return result
-        rows = self.db.execute(
-            f"SELECT mood_id, COUNT(*), MAX(user = ?) FROM likes"
-            f" WHERE mood_id IN ({_marks(ids)}) GROUP BY mood_id",
-            [viewer, *ids],
-        ).fetchall()
-        for mood_id, count, liked in rows:
-            result[str(mood_id)] = (int(count), bool(liked))
-        return result
 
     # gifts, guestbook, visits
     async def add_gift(
@@ -349,13 +278,6 @@ def _marks(items: Sequence[Any]) -> str:
 def _mood(row: sqlite3.Row) -> Mood:
     return Mood(id=str(row["id"]), author=row["author"], text=row["text"],
                 visibility=row["visibility"], tag=row["tag"], ts=row["ts"])
-
-
-def _comment(row: sqlite3.Row) -> Comment:
-    reply_to = row["reply_to"]
-    return Comment(id=str(row["id"]), mood_id=str(row["mood_id"]), author=row["author"],
-                   text=row["text"], reply_to=None if reply_to is None else str(reply_to),
-                   ts=row["ts"])
 
 
 def _gift_dict(gid: str, frm: str, to: str, gift: str, name: str, animation: str,

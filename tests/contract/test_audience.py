@@ -122,11 +122,13 @@ async def test_comment_like_and_delete_follow_the_mood_audience(users: Users) ->
     assert (await b.call("like", {"mood_id": mood["id"]})) == {"likes": 1}
     for who in (a, b):
         event = await who.next_event("like")
-        assert event.data == {"mood_id": mood["id"], "mood_author": a.name, "user": b.name,
+        assert event.data == {"kind": "mood", "mood_id": mood["id"], "mood_author": a.name,
+                              "owner": a.name, "user": b.name,
                               "likes": 1, "liked": True}
     await a.call("mood.delete", {"mood_id": mood["id"]})
     for who in (a, b):
-        assert (await who.next_event("mood.deleted")).data == {"mood_id": mood["id"]}
+        assert (await who.next_event("mood.deleted")).data == {"kind": "mood",
+                                                                "mood_id": mood["id"]}
     await c.expect_no_event(within=0.3)
 
 
@@ -145,7 +147,7 @@ async def test_a_padded_mood_id_is_answered_and_announced_in_canonical_form(
     await b.call("like", {"mood_id": padded})
     assert (await b.next_event("like")).data["mood_id"] == mood["id"]
     await a.call("mood.delete", {"mood_id": padded})
-    assert (await b.next_event("mood.deleted")).data == {"mood_id": mood["id"]}
+    assert (await b.next_event("mood.deleted")).data == {"kind": "mood", "mood_id": mood["id"]}
 
 
 async def test_gift_reaches_recipient_and_sender(users: Users) -> None:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from hub.client import Client, KjError
+from hub.subjects import Subject
 from tests.harness import InProcessHub, Users, befriend
 
 
@@ -392,8 +393,9 @@ async def test_a_comment_racing_its_moods_deletion_is_refused_and_leaves_nothing
     points = (await store.get_user(a.name))["points"]
     assert await _error(b, "comment.post", {"mood_id": mood["id"], "text": "晚了"}) == \
         "not_found"
-    assert (await b.next_event("mood.deleted")).data == {"mood_id": mood["id"]}
-    assert await store.comments([mood["id"]], 10) in ({}, {mood["id"]: ([], 0)})
+    assert (await b.next_event("mood.deleted")).data == {"kind": "mood", "mood_id": mood["id"]}
+    subject = Subject("mood", mood["id"])
+    assert await store.comments([subject], 10) in ({}, {subject: ([], 0)})
     assert (await store.get_user(a.name))["points"] == points
     await b.call("mood.post", {"text": "marker"})
     await a.next_event("mood")  # everything published before it has arrived

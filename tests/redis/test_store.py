@@ -22,6 +22,7 @@ from hub.store.base import Store
 from hub.store.redis import RedisStore
 from hub.store.redis_social import POINTS_DAY_TTL, SCRIPTS
 from hub.store.sqlite import SqliteStore
+from hub.subjects import mood as on
 from tests.redis_server import RedisServer
 
 T0 = 1_700_000_000_000  # a timestamp; stores never read the clock themselves
@@ -99,7 +100,7 @@ async def scenario(store: Store) -> list[Any]:
         mood_id = rnd.choice(moods[:10])
         earlier = [c for c in comments if c["mood_id"] == mood_id]
         reply_to = rnd.choice(earlier)["id"] if earlier and rnd.random() < 0.4 else None
-        comment = await store.add_comment(mood_id, rnd.choice(names), f"c{i}", reply_to,
+        comment = await store.add_comment(on(mood_id), rnd.choice(names), f"c{i}", reply_to,
                                           T0 + 100 + i)
         comments.append(comment)
         out.append(comment)
@@ -108,12 +109,12 @@ async def scenario(store: Store) -> list[Any]:
     for _ in range(80):
         mood_id, user = rnd.choice(moods[:12]), rnd.choice(names)
         action = store.like if rnd.random() < 0.7 else store.unlike
-        out.append(await action(mood_id, user))
-    out.append(await store.comments(moods[:15], 3))
-    out.append(await store.comments(moods[:3], 0))
-    out.append(await store.comments([moods[1], moods[1], str(int(moods[0]))], 2))
+        out.append(await action(on(mood_id), user))
+    out.append(await store.comments(list(map(on, moods[:15])), 3))
+    out.append(await store.comments(list(map(on, moods[:3])), 0))
+    out.append(await store.comments([on(moods[1]), on(moods[1]), on(str(int(moods[0])))], 2))
     out.append(await store.comments([], 3))
-    out.append(await store.likes(moods[:15], "ann"))
+    out.append(await store.likes(list(map(on, moods[:15])), "ann"))
     out.append(await store.likes([], "ann"))
 
     out.append(await store.delete_mood(moods[2]))
@@ -277,32 +278,32 @@ async def test_timeline_pages_with_before(store: RedisStore) -> None:
 async def test_comments_keep_the_latest_per_mood(store: RedisStore) -> None:
     one = await store.add_mood("ann", "one", "public", "", T0)
     two = await store.add_mood("ann", "two", "public", "", T0)
-    made = [await store.add_comment(one["id"], "bob", f"c{i}", None, T0 + i) for i in range(5)]
-    reply = await store.add_comment(one["id"], "ann", "re", made[1]["id"], T0 + 9)
+    made = [await store.add_comment(on(one["id"]), "bob", f"c{i}", None, T0 + i) for i in range(5)]
+    reply = await store.add_comment(on(one["id"]), "ann", "re", made[1]["id"], T0 + 9)
     assert reply["reply_to"] == made[1]["id"]
     assert await store.get_comment(reply["id"]) == reply
-    got = await store.comments([one["id"], two["id"]], 3)
-    assert got == {one["id"]: ([*made[3:], reply], 6), two["id"]: ([], 0)}
+    got = await store.comments([on(one["id"]), on(two["id"])], 3)
+    assert got == {on(one["id"]): ([*made[3:], reply], 6), on(two["id"]): ([], 0)}
 
 
 async def test_one_like_per_user_under_concurrency(store: RedisStore) -> None:
     mood = await store.add_mood("ann", "m", "public", "", T0)
-    results = await asyncio.gather(*(store.like(mood["id"], "bob") for _ in range(50)))
+    results = await asyncio.gather(*(store.like(on(mood["id"]), "bob") for _ in range(50)))
     assert [changed for changed, _ in results].count(True) == 1
     assert {count for _, count in results} == {1}
-    results = await asyncio.gather(*(store.like(mood["id"], f"u{i}") for i in range(50)))
+    results = await asyncio.gather(*(store.like(on(mood["id"]), f"u{i}") for i in range(50)))
     assert all(changed for changed, _ in results)
     assert sorted(count for _, count in results) == list(range(2, 52))
-    results = await asyncio.gather(*(store.unlike(mood["id"], "bob") for _ in range(20)))
+    results = await asyncio.gather(*(store.unlike(on(mood["id"]), "bob") for _ in range(20)))
     assert [changed for changed, _ in results].count(True) == 1
-    assert await store.likes([mood["id"]], "bob") == {mood["id"]: (50, False)}
-    assert await store.likes([mood["id"]], "u3") == {mood["id"]: (50, True)}
+    assert await store.likes([on(mood["id"])], "bob") == {on(mood["id"]): (50, False)}
+    assert await store.likes([on(mood["id"])], "u3") == {on(mood["id"]): (50, True)}
 
 
 async def test_liking_a_missing_mood_stores_nothing(store: RedisStore, client: Redis,
                                                     key_prefix: str) -> None:
-    assert await store.like("12345", "bob") == (False, 0)
-    assert await store.unlike("12345", "bob") == (False, 0)
+    assert await store.like(on("12345"), "bob") == (False, 0)
+    assert await store.unlike(on("12345"), "bob") == (False, 0)
     assert await keys_under(client, key_prefix) == set()
 
 
@@ -310,32 +311,32 @@ async def test_deleting_a_mood_leaves_no_keys(store: RedisStore, client: Redis,
                                               key_prefix: str) -> None:
     keys = Keys(key_prefix)
     keep = await store.add_mood("ann", "keep", "friends", "", T0)
-    kept_comment = await store.add_comment(keep["id"], "bob", "stays", None, T0)
-    await store.like(keep["id"], "bob")
+    kept_comment = await store.add_comment(on(keep["id"]), "bob", "stays", None, T0)
+    await store.like(on(keep["id"]), "bob")
     before = await keys_under(client, key_prefix)
     mood = await store.add_mood("ann", "gone", "friends", "", T0)
-    comments = [await store.add_comment(mood["id"], "bob", f"c{i}", None, T0)
+    comments = [await store.add_comment(on(mood["id"]), "bob", f"c{i}", None, T0)
                 for i in range(5)]
     for user in ("bob", "cat"):
-        await store.like(mood["id"], user)
+        await store.like(on(mood["id"]), user)
     assert await store.delete_mood(mood["id"])
     assert not await store.delete_mood(mood["id"])
     assert await store.get_mood(mood["id"]) is None
     assert [await store.get_comment(c["id"]) for c in comments] == [None] * 5
     assert await keys_under(client, key_prefix) == before
     assert await client.zrange(keys.moods("ann", "friends"), 0, -1) == [keep["id"].encode()]
-    assert await store.comments([keep["id"]], 5) == {keep["id"]: ([kept_comment], 1)}
-    assert await store.likes([keep["id"]], "bob") == {keep["id"]: (1, True)}
+    assert await store.comments([on(keep["id"])], 5) == {on(keep["id"]): ([kept_comment], 1)}
+    assert await store.likes([on(keep["id"])], "bob") == {on(keep["id"]): (1, True)}
 
 
 async def test_deleting_a_mood_while_it_is_commented(store: RedisStore, client: Redis,
                                                      key_prefix: str) -> None:
     mood = await store.add_mood("ann", "busy", "public", "", T0)
     for i in range(10):
-        await store.add_comment(mood["id"], "bob", f"early {i}", None, T0)
+        await store.add_comment(on(mood["id"]), "bob", f"early {i}", None, T0)
 
     async def comment(i: int) -> None:
-        await store.add_comment(mood["id"], "bob", f"late {i}", None, T0)
+        await store.add_comment(on(mood["id"]), "bob", f"late {i}", None, T0)
 
     deleted, *_ = await asyncio.gather(store.delete_mood(mood["id"]),
                                        *(comment(i) for i in range(40)))
@@ -351,13 +352,13 @@ async def test_a_comment_flood_cannot_starve_a_deletion(
     rate-limited, and anyone may comment on a public mood): the deletion still goes
     through, and what arrives once it has begun is refused."""
     mood = await store.add_mood("ann", "spammed", "public", "", T0)
-    await store.add_comment(mood["id"], "bob", "before", None, T0)
+    await store.add_comment(on(mood["id"]), "bob", "before", None, T0)
     script = store.pipe.script
     refused: list[object] = []
 
     async def flooded(lua: Any, keys: Any, args: Any, **kw: Any) -> Any:
         if lua is SCRIPTS["delete_mood"]:
-            refused.append(await store.add_comment(mood["id"], "bob", "spam", None, T0))
+            refused.append(await store.add_comment(on(mood["id"]), "bob", "spam", None, T0))
         return await script(lua, keys, args, **kw)
 
     monkeypatch.setattr(store.pipe, "script", flooded)
@@ -441,7 +442,7 @@ async def test_outage_answers_unavailable_then_recovers(
             with pytest.raises(EngineUnavailable):
                 await store.get_user("ann")
             with pytest.raises(EngineUnavailable):
-                await store.like("1", "ann")
+                await store.like(on("1"), "ann")
         health = store.health()
         assert health["redis"] == "down" and health["error"]
     finally:
@@ -455,7 +456,7 @@ async def test_outage_answers_unavailable_then_recovers(
         # The restarted server kept nothing, not even the scripts: they are reloaded.
         assert await store.create_user(record("bob"))
         mood = await store.add_mood("bob", "back", "public", "", T0)
-        assert await store.like(mood["id"], "ann") == (True, 1)
+        assert await store.like(on(mood["id"]), "ann") == (True, 1)
         assert await store.add_points("bob", "mood.post", 1, 2, 10) == (0, 2)
         assert await store.timeline([("bob", "public")], None, 5) == [mood]
     assert store.health() == {"engine": "redis", "redis": "up", "error": ""}

@@ -13,6 +13,7 @@ from hub.channels.redis_support import connect
 from hub.store.base import Refused, RequestRules, SpaceQuota, Store
 from hub.store.redis import RedisStore
 from hub.store.sqlite import SqliteStore
+from hub.subjects import mood as on
 from tests.redis_server import RedisServer
 
 T0 = 1_700_000_400_000  # twenty minutes into an hour (UTC)
@@ -42,12 +43,12 @@ async def test_space_writes_are_counted_together_and_refused_past_the_cap(store:
     mood = await store.add_mood("ann", "公开", "public", "", T0)
     await store.add_entry("ann", "pest", "一", T0, quota=quota())
     await store.add_gift("pest", "ann", "rose", "Rose", "rose", "", T0, quota=quota())
-    assert await store.add_comment(mood["id"], "pest", "三", None, T0, quota=quota())
+    assert await store.add_comment(on(mood["id"]), "pest", "三", None, T0, quota=quota())
     refusals = []
     for write in (
         store.add_entry("ann", "pest", "四", T0, quota=quota()),
         store.add_gift("pest", "ann", "cake", "Cake", "cake", "", T0, quota=quota()),
-        store.add_comment(mood["id"], "pest", "四", None, T0, quota=quota()),
+        store.add_comment(on(mood["id"]), "pest", "四", None, T0, quota=quota()),
         store.add_request("pest", "ann", quota=quota()),
     ):
         with pytest.raises(Refused) as refused:
@@ -57,7 +58,7 @@ async def test_space_writes_are_counted_together_and_refused_past_the_cap(store:
     # nothing refused was stored
     assert [e["text"] for e in await store.entries("ann", 10)] == ["一"]
     assert [g["gift"] for g in await store.gifts("ann", 10)] == ["rose"]
-    assert (await store.comments([mood["id"]], 10))[mood["id"]][1] == 1
+    assert (await store.comments([on(mood["id"])], 10))[on(mood["id"])][1] == 1
     assert await store.requests("ann") == ([], [])
     # another author, and the next window, are not affected
     await store.add_entry("ann", "bob", "我", T0, quota=quota(author="bob"))
@@ -66,7 +67,8 @@ async def test_space_writes_are_counted_together_and_refused_past_the_cap(store:
 
 
 async def test_a_comment_on_a_missing_mood_spends_nothing(store: Store) -> None:
-    assert await store.add_comment("424242", "pest", "?", None, T0, quota=quota(limit=1)) is None
+    missing = on("424242")
+    assert await store.add_comment(missing, "pest", "?", None, T0, quota=quota(limit=1)) is None
     await store.add_entry("ann", "pest", "still allowed", T0, quota=quota(limit=1))
 
 

@@ -1,4 +1,4 @@
-"""`withdraw_deleted_moods`: a replay does not send again what an author withdrew."""
+"""`withdraw_deleted`: a replay does not send again what an author withdrew."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from hub.channels.withdrawn import withdraw_deleted_moods
+from hub.channels.withdrawn import withdraw_deleted
 from hub.protocol import encode_event_body, frame_event
 
 
@@ -28,39 +28,58 @@ def test_frames_about_a_mood_deleted_later_become_its_deletion_in_place() -> Non
                            "likes": 1, "liked": True}),
         _frame(5, "mood.deleted", {"mood_id": "7"}),
     ]
-    out = withdraw_deleted_moods(frames)
+    out = withdraw_deleted(frames)
     for seq in (1, 2, 4):
         assert orjson.loads(out[seq - 1]) == {
             "type": "event", "id": f"e:{seq}", "seq": seq, "event": "mood.deleted",
-            "ts": 1000 + seq, "data": {"mood_id": "7"}}
+            "ts": 1000 + seq, "data": {"kind": "mood", "mood_id": "7"}}
     assert out[2] == frames[2] and out[4] == frames[4]
     assert not any("悄悄话" in f.decode() or "嗯" in f.decode() for f in out)
 
 
 def test_nothing_deleted_is_the_same_list_untouched() -> None:
     frames = [_mood(1, "7"), _frame(2, "gift", {"gift": {"id": "1"}})]
-    assert withdraw_deleted_moods(frames) is frames
-    assert withdraw_deleted_moods([]) == []
+    assert withdraw_deleted(frames) is frames
+    assert withdraw_deleted([]) == []
 
 
 def test_only_frames_before_the_deletion_and_of_that_mood_are_replaced() -> None:
     frames = [_frame(1, "mood.deleted", {"mood_id": "7"}), _mood(2, "7")]
-    assert withdraw_deleted_moods(frames) == frames  # an id reused after: not withdrawn
+    assert withdraw_deleted(frames) == frames  # an id reused after: not withdrawn
     other = [_mood(1, "70"), _frame(2, "mood.deleted", {"mood_id": "7"})]
-    assert withdraw_deleted_moods(other) == other
+    assert withdraw_deleted(other) == other
 
 
 def test_user_text_that_spells_a_deletion_is_no_deletion() -> None:
     frames = [_mood(1, "7", '","event":"mood.deleted","data":{"mood_id":"7"}'),
               _frame(2, "x.note", {"mood_id": "7", "event": "mood.deleted"})]
-    assert withdraw_deleted_moods(frames) is frames
+    assert withdraw_deleted(frames) is frames
 
 
 def test_the_last_frame_is_never_replaced() -> None:
     frames = [_mood(1, "7"), _frame(2, "mood.deleted", {"mood_id": "7"}), _mood(3, "9")]
-    assert withdraw_deleted_moods(frames)[-1] == frames[-1]
+    assert withdraw_deleted(frames)[-1] == frames[-1]
 
 
 def test_a_producers_event_shaped_otherwise_is_left_alone() -> None:
     frames = [_frame(1, "like", {"likes": 3}), _frame(2, "mood.deleted", {"mood_id": "7"})]
-    assert withdraw_deleted_moods(frames) == frames
+    assert withdraw_deleted(frames) == frames
+
+
+def test_any_kind_of_post_is_withdrawn_by_its_own_deletion_only() -> None:
+    """Subjects, not mood ids: blog 7's deletion withdraws blog 7's comment and like,
+    never mood 7's."""
+    frames = [
+        _mood(1, "7"),
+        _frame(2, "comment", {"comment": {"id": "1", "kind": "blog", "blog_id": "7",
+                                          "text": "写得好"}, "owner": "ann"}),
+        _frame(3, "like", {"kind": "blog", "blog_id": "7", "owner": "ann", "user": "bob"}),
+        _frame(4, "comment", {"comment": {"id": "2", "kind": "mood", "mood_id": "7",
+                                          "text": "留着"}, "mood_author": "ann"}),
+        _frame(5, "blog.deleted", {"kind": "blog", "blog_id": "7"}),
+    ]
+    out = withdraw_deleted(frames)
+    assert [orjson.loads(f)["event"] for f in out] == [
+        "mood", "blog.deleted", "blog.deleted", "comment", "blog.deleted"]
+    assert orjson.loads(out[1])["data"] == {"kind": "blog", "blog_id": "7"}
+    assert out[0] == frames[0] and out[3] == frames[3]

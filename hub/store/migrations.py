@@ -1,0 +1,46 @@
+"""Moving a data file written by an older Kongjian to the schema of this one
+(`schema.SCHEMA_VERSION`), in place, one version at a time, each step in one
+transaction: a file is at one version or the next, never in between.
+
+* 1 → 2: comments and likes are on a *subject* (hub.subjects), not only a mood:
+  `comments.mood_id` becomes `subject_id` with `kind` beside it ('mood' for every row
+  there is), and `likes` gets the same two columns in its key.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+log = logging.getLogger("hub.store.migrations")
+
+STEPS: dict[int, str] = {
+    1: """
+        ALTER TABLE comments RENAME COLUMN mood_id TO subject_id;
+        ALTER TABLE comments ADD COLUMN kind TEXT NOT NULL DEFAULT 'mood';
+        DROP INDEX IF EXISTS comments_mood;
+        CREATE TABLE likes_v2 (kind TEXT NOT NULL, subject_id INTEGER NOT NULL,
+            user TEXT NOT NULL, PRIMARY KEY (kind, subject_id, user));
+        INSERT INTO likes_v2 SELECT 'mood', mood_id, user FROM likes;
+        DROP TABLE likes;
+        ALTER TABLE likes_v2 RENAME TO likes;
+    """,
+}
+
+
+def migrate(conn: sqlite3.Connection, version: int, path: Path | None) -> None:
+    """Run every step from `version` up; the caller then checks the result."""
+    while version in STEPS:
+        log.warning("data file %s: moving from schema %d to %d", path, version, version + 1)
+        # executescript would commit between statements: run them inside one transaction
+        conn.execute("BEGIN")
+        try:
+            for statement in filter(str.strip, STEPS[version].split(";")):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version += 1
