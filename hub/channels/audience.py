@@ -1,21 +1,21 @@
 """Who receives an event: DESIGN §3 as plain functions over plain data.
 
 Privacy is decided here, at fan-out, on the server: an event is written only into the
-inboxes of users allowed to see it.
+inboxes of users allowed to see it. Who may see a post is `hub.policy`'s rule; this
+module turns it into the recipients of each kind of event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from hub import policy
 from hub.models import Mood, Visibility
 
 
 def mood_audience(author: str, visibility: Visibility, friends: Iterable[str]) -> set[str]:
     """`mood` and everything about it (`mood.deleted`, `comment`, `like`)."""
-    if visibility == "private":
-        return {author}
-    return {author, *friends}
+    return policy.audience(author, visibility, friends)
 
 
 def friends_only_owner(mood: Mood) -> str | None:
@@ -33,9 +33,9 @@ def actor_of(actor: str, owner: str) -> str | None:
 
 
 def can_see_mood(viewer: str, mood: Mood, author_friends: Iterable[str]) -> bool:
-    return viewer in mood_audience(mood["author"], mood["visibility"], author_friends) or (
-        mood["visibility"] == "public"
-    )
+    ties = policy.Ties(owner=mood["author"], viewer=viewer,
+                       friends=viewer in set(author_friends))
+    return policy.may_see(mood["visibility"], ties)
 
 
 def visible_sources(viewer: str, author: str, is_friend: bool) -> list[tuple[str, Visibility]]:
