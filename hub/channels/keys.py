@@ -103,6 +103,15 @@ class Keys:
         the per-author cap of `store.base.SpaceQuota`; expires after two windows."""
         return f"{self.user_tag(owner)}:writes:{window}"
 
+    def settings(self, user: str) -> str:
+        """Hash: the space settings the user changed (`policy.SpaceSettings` field →
+        value; booleans as `1`/`0`); a missing field is the default."""
+        return f"{self.user_tag(user)}:settings"
+
+    def blocks(self, owner: str) -> str:
+        """Set: the users `owner` blocked (黑名单)."""
+        return f"{self.user_tag(owner)}:blocks"
+
     def declined(self, user: str) -> str:
         """Sorted set: requester → ms when `user` declined their friend request (a
         request cannot be sent again for a day); entries older than that are pruned."""

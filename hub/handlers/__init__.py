@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hub.handlers import comments, friends, gifts, guestbook, likes, moods, space, system
+from hub.handlers import (
+    comments,
+    friends,
+    gifts,
+    guestbook,
+    likes,
+    moods,
+    owner,
+    space,
+    system,
+)
 
 if TYPE_CHECKING:
     from hub.ops import Handler
@@ -19,4 +29,5 @@ ALL_HANDLERS: dict[str, Handler] = {
     **guestbook.HANDLERS,
     **space.HANDLERS,
     **friends.HANDLERS,
+    **owner.HANDLERS,
 }

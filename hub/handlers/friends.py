@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from hub import validate
 from hub.channels.audience import pair
 from hub.errors import bad_request, conflict, not_found
+from hub.handlers import guards
 from hub.handlers.common import existing_user, people, person, refusals, space_quota
 from hub.store.base import RequestRules
 
@@ -29,6 +30,7 @@ async def request(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     if to == ctx.user:
         raise bad_request("you cannot befriend yourself")
     await existing_user(ctx, to)
+    await guards.may_reach(ctx, to)
     store = ctx.node.store
     if to in await store.friends(ctx.user):
         raise conflict(f"you and {to} are already friends")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from hub import catalog, levels, validate
 from hub.channels.audience import pair
 from hub.errors import bad_request, forbidden
+from hub.handlers import guards
 from hub.handlers.common import awards, existing_user, refusals, space_quota
 from hub.together import together
 
@@ -27,7 +28,8 @@ async def send(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     if to == ctx.user:
         raise bad_request("a gift goes to someone else")
     node = ctx.node
-    _, me = await together(existing_user(ctx, to), node.store.get_user(ctx.user))
+    _, me, _ = await together(existing_user(ctx, to), node.store.get_user(ctx.user),
+                              guards.may_reach(ctx, to))
     item = catalog.GIFTS_BY_ID[gift_id]
     level = levels.level_for(me["points"] if me else 0)
     if level < item["min_level"]:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub import validate
 from hub.channels.audience import actor_of, pair
+from hub.handlers import guards
 from hub.handlers.common import (
     award,
     existing_user,
@@ -25,6 +26,8 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     owner = validate.username(data, "to")
     text = validate.text(data, "text", MAX_TEXT)
     await existing_user(ctx, owner)
+    if owner != ctx.user:
+        await guards.may_write_guestbook(ctx, owner)
     node = ctx.node
     with refusals(owner):
         entry = await node.store.add_entry(owner, ctx.user, text, node.clock.now_ms(),

@@ -8,10 +8,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from hub.channels.audience import can_see_mood, mood_audience
+from hub import policy
+from hub.channels.audience import mood_audience
 from hub.errors import not_found
+from hub.handlers import guards
+from hub.handlers.guards import rules_of
 from hub.models import Mood
 from hub.subjects import Subject
+from hub.together import together
 
 if TYPE_CHECKING:
     from hub.node import Node
@@ -42,16 +46,21 @@ async def audience_of(node: Node, post: Post) -> set[str]:
 
 
 async def visible_post(ctx: Context, subject: Subject) -> tuple[Post, set[str]]:
-    """The post if `ctx.user` may see it, with the audience its events go to: the
-    post's audience plus the actor (who may be a non-friend on a public post). A post
-    the user may not see is reported as missing, so its existence leaks not."""
+    """The post if `ctx.user` may see it and act on it (comment, like), with the
+    audience its events go to: the post's audience plus the actor (who may be a
+    non-friend on a public post). A post the user may not see is reported as missing,
+    so its existence leaks not; one they may see but not act on is `forbidden`
+    (blocked, or the owner lets only friends comment)."""
     post = await load(ctx.node, subject)
     if post is None:
         raise not_found(f"no {subject}")
-    friends = await ctx.node.store.friends(post["author"])
-    if not can_see_mood(ctx.user, post, friends):  # type: ignore[arg-type]
+    store, author = ctx.node.store, post["author"]
+    friends, (ties, settings) = await together(store.friends(author), rules_of(ctx, author))
+    guards.not_blocked(ties)
+    if not policy.may_see(post["visibility"], ties):
         raise not_found(f"no {subject}")
-    return post, mood_audience(post["author"], post["visibility"], friends) | {ctx.user}
+    guards.may_comment(settings, post["visibility"], ties)
+    return post, mood_audience(author, post["visibility"], friends) | {ctx.user}
 
 
 async def visible_mood(ctx: Context, mood_id: str) -> tuple[Mood, set[str]]:

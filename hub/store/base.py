@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 
 from hub.lockout import Reservation
 from hub.models import Comment, Entry, Gift, Mood, UserRecord, Visibility, Visit
+from hub.policy import SpaceSettings, Ties
 from hub.subjects import Subject
 
 
@@ -94,7 +95,8 @@ class Store(Protocol):
     async def update_user(self, username: str, fields: dict[str, str]) -> UserRecord | None: ...
 
     async def search_users(self, prefix: str, limit: int) -> list[str]:
-        """Usernames starting with `prefix`, sorted."""
+        """Usernames of the users whose username or display name starts with `prefix`
+        (ASCII case ignored), each once, sorted, at most `limit` (store/usersearch.py)."""
         ...
 
     async def create_session(self, token_hash: str, username: str, expires_ms: int) -> None: ...
@@ -127,6 +129,29 @@ class Store(Protocol):
 
     async def refund_login(self, username: str, address: str, now_ms: int) -> None:
         """Give back a reservation whose password was right (or never checked)."""
+        ...
+
+    # space settings and blocks (the facts hub.policy decides on)
+    async def settings(self, user: str) -> SpaceSettings: ...
+
+    async def settings_of(self, users: Collection[str]) -> dict[str, SpaceSettings]:
+        """Each user's settings; the defaults for a user who never changed any."""
+        ...
+
+    async def save_settings(self, user: str, settings: SpaceSettings) -> None: ...
+
+    async def set_block(self, owner: str, user: str, on: bool) -> tuple[bool, bool]:
+        """Block (or unblock) `user` in `owner`'s space. A block ends their friendship
+        and pending requests both ways, atomically. Returns (whether the block changed,
+        whether a friendship ended)."""
+        ...
+
+    async def blocks(self, owner: str) -> list[str]:
+        """The users `owner` blocked, sorted."""
+        ...
+
+    async def ties(self, owner: str, viewer: str) -> Ties:
+        """Whether they are friends and whether either blocked the other."""
         ...
 
     # friends

@@ -73,6 +73,7 @@ from hub.models import Mood, Visibility
 from hub.store.redis_accounts import RedisAccounts
 from hub.store.redis_reactions import RedisReactions
 from hub.store.redis_social import SCRIPTS
+from hub.store.redis_space import RedisSpace
 from hub.subjects import mood
 
 MOOD_FIELDS = ("author", "text", "visibility", "tag", "ts")
@@ -80,7 +81,7 @@ TIMELINE_RETRIES = 3  # a mood deleted between the two reads of `timeline` is re
 DELETE_RETRIES = 20  # another delete of the same mood running at once
 
 
-class RedisStore(RedisReactions, RedisAccounts):
+class RedisStore(RedisReactions, RedisSpace, RedisAccounts):
     def __init__(self, client: Redis, keys: Keys, pipe: AutoPipeline | None = None) -> None:
         super().__init__(client, keys, pipe)
         self.probe: asyncio.Task[None] | None = None  # see `health`

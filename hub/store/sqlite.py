@@ -22,12 +22,13 @@ from hub.store.base import Refused, RequestRules, SpaceQuota
 from hub.store.schema import apply_schema, check_database
 from hub.store.sqlite_accounts import SqliteAccounts
 from hub.store.sqlite_reactions import SqliteReactions
+from hub.store.sqlite_space import SqliteSpace
 from hub.subjects import Subject
 
 FRIENDS_CACHED = 20_000  # users whose friend sets are kept in memory (LRU)
 
 
-class SqliteStore(SqliteAccounts, SqliteReactions):
+class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace):
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.db = conn
         self.path = path
