@@ -5,19 +5,22 @@
 import { el, $, $$, toast } from './js/dom.js';
 import * as api from './js/api.js';
 import { conn, Conn } from './js/conn.js';
-import { state, me, on, setLevel, setPresence, rememberMood, reset } from './js/state.js';
+import { state, me, on, setLevel, setPresence, presenceLost, rememberMood, reset } from './js/state.js';
 import { mountAuth } from './js/auth.js';
 import { mountFeed, refetchFeed, onMood as feedMood } from './js/feed.js';
 import { applyLike, applyComment, removeMood } from './js/mood.js';
 import { mountSpace, refetchSpace, onMood as spaceMood, onGuestbook, onVisit, onLevel, onFriendship } from './js/space.js';
-import { mountFriends, loadFriends, onFriendEvent } from './js/friends.js';
-import { loadCatalog, onGift, giftShelf } from './js/gifts.js';
+import { mountFriends, loadFriends, onFriendEvent, paintOnline } from './js/friends.js';
+import { loadCatalog, onGift, giftShelf, closeGiftDialog } from './js/gifts.js';
 import { initNotify, notifyEvent, mountNotifications, resetNotify } from './js/notify.js';
-import { portrait, levelBadge, levelProgress, learnPortrait, learnName, nameOf } from './js/widgets.js';
+import { portrait, levelBadge, levelPoints, levelProgress, learnPortrait, learnName, nameOf } from './js/widgets.js';
 import { setOwnSkin } from './js/skin.js';
 import { stop as stopMusic } from './js/music.js';
 import { stopGifts } from './js/giftanim.js';
 import { openAccount, closeAccount } from './js/account.js';
+import { applyProfile } from './js/profile.js';
+import { noteHello, noteEvent, onSynced } from './js/missed.js';
+import { forgetDrafts } from './js/drafts.js';
 
 const CONN_LABELS = {
   connecting: ['连接中', 'Connecting'],
@@ -25,12 +28,6 @@ const CONN_LABELS = {
   reconnecting: ['重连中', 'Reconnecting'],
   offline: ['离线', 'Offline'],
   'signed-out': ['未登录', 'Signed out'],
-};
-
-const EVENT_NAMES = {
-  mood: '说说 mood', 'mood.deleted': '删除 deleted', comment: '评论 comment', like: '赞 like', gift: '礼物 gift',
-  guestbook: '留言 guestbook', visit: '访客 visit', 'level.up': '升级 level-up', 'friend.request': '好友请求 request',
-  'friend.added': '新好友 friend', 'friend.removed': '删除好友 unfriend', 'friend.declined': '拒绝 declined',
 };
 
 let unmount = null;
@@ -83,27 +80,13 @@ function paintMe() {
     el('div', { class: 'me-name', testid: 'my-name', text: p.display_name || m.display_name || m.username }),
     el('div', { class: 'muted', testid: 'my-username', text: `@${m.username}` }),
     levelBadge(lv, 'my-level'),
+    levelPoints(lv),
     levelProgress(lv),
     p.signature ? el('p', { class: 'me-sig', testid: 'my-signature', text: p.signature }) : null].filter(Boolean));
   const top = $('#topbar-me');
   top.textContent = '';
   top.append(portrait(p.head_portrait, m.username, 'sm'), el('span', { text: p.display_name || m.display_name || m.username }));
   top.setAttribute('aria-label', `我的空间 My space (@${m.username})`);
-}
-
-function paintOnline() {
-  const list = $('#online-friends');
-  list.textContent = '';
-  const online = [...state.friends.values()].filter((f) => f.online);
-  for (const f of online) {
-    list.appendChild(el('li', { class: 'online-item', testid: 'online-friend', data: { user: f.user } },
-      el('span', { class: 'presence on', 'aria-hidden': 'true' }),
-      el('a', { href: `#/space/${encodeURIComponent(f.user)}`, text: f.display_name || f.user })));
-  }
-  if (!online.length) list.appendChild(el('li', { class: 'muted', text: state.friends.size ? '好友都不在线 No one online' : '还没有好友 No friends yet' }));
-  const req = $('[data-testid=friend-request-count]');
-  req.textContent = String(state.incoming.size);
-  req.hidden = state.incoming.size === 0;
 }
 
 function paintMyGifts(gifts) {
@@ -127,6 +110,8 @@ function parseRoute() {
 function route() {
   if (!me()) return;
   const r = parseRoute();
+  closeGiftDialog(); // a dialog belongs to the page it was opened on (Back, a link)
+  closeAccount();
   if (unmount) { try { unmount(); } catch (err) { console.error(err); } unmount = null; }
   const view = $('#view');
   view.textContent = '';
@@ -231,6 +216,7 @@ window.addEventListener('storage', (e) => {
  * request: its 4401 may already have ended the session here. */
 function loggedOut(user) {
   Conn.forgetResume();
+  forgetDrafts(user);
   conn.stop('signed-out');
   tellOtherTabs('logout', user);
   endSession(null);
@@ -251,7 +237,10 @@ $('#conn-retry').addEventListener('click', () => conn.reconnectNow());
 
 // ---- connection events ----
 
-conn.addEventListener('state', (e) => paintConn(e.detail));
+conn.addEventListener('state', (e) => {
+  paintConn(e.detail);
+  if (e.detail.state !== 'connected') presenceLost(); // until friends.list says again
+});
 
 conn.addEventListener('unauthorized', (e) => {
   Conn.forgetResume();
@@ -265,6 +254,7 @@ conn.addEventListener('unauthorized', (e) => {
 conn.addEventListener('hello', (e) => {
   const { hello, gap } = e.detail;
   const user = hello.user || {};
+  noteHello(user.username); // before the replay that follows this frame
   if (user.username !== currentUser) {
     if (currentUser) endSession(null);
     startSession(user); // loads everything fresh
@@ -278,18 +268,14 @@ conn.addEventListener('hello', (e) => {
   }
 });
 
-conn.addEventListener('synced', (e) => {
-  const { count, gap, kinds } = e.detail;
-  if (gap || count === 0) return;
-  const parts = Object.entries(kinds || {}).map(([k, n]) => `${n} ${EVENT_NAMES[k] || k}`);
-  toast(`已补上 ${count} 条离线消息 Caught up on ${count} missed: ${parts.join(', ')}`, { kind: 'sync', ms: 6000, testid: 'sync-toast' });
-});
+conn.addEventListener('synced', (e) => onSynced(e.detail));
 
 conn.addEventListener('presence', (e) => setPresence(e.detail.user, e.detail.online));
 
 conn.addEventListener('event', (e) => {
   const { frame } = e.detail;
   const d = frame.data || {};
+  noteEvent(frame, conn.epoch);
   switch (frame.event) {
     case 'mood': if (d.mood) { rememberMood(d.mood); feedMood(d.mood); spaceMood(d.mood); } break;
     case 'mood.deleted': removeMood(d.mood_id); break;
@@ -297,7 +283,12 @@ conn.addEventListener('event', (e) => {
     case 'like': applyLike(d); break;
     case 'gift': if (d.gift) onGift(d.gift); break;
     case 'guestbook': if (d.entry) onGuestbook(d.entry); break;
-    case 'visit': onVisit(d); break;
+    case 'visit':
+      learnName(d.visitor, d.visitor_name);
+      learnPortrait(d.visitor, d.visitor_portrait);
+      onVisit(d);
+      break;
+    case 'profile': applyProfile(d); break;
     case 'level.up':
       if (d.user === me()) {
         setLevel(d.level);
@@ -309,7 +300,7 @@ conn.addEventListener('event', (e) => {
     case 'friend.added':
     case 'friend.removed':
     case 'friend.declined': {
-      const other = onFriendEvent(frame.event, d);
+      const other = onFriendEvent(frame.event, d, frame);
       if (frame.event === 'friend.request' && other && !frame.replayed) {
         toast(`${nameOf(other)} 想加你为好友 wants to be your friend`, { kind: 'friend', ms: 6000, action: { label: '查看 View', run: () => { location.hash = '#/friends'; } } });
       }

@@ -1,9 +1,12 @@
 """The accounts half of the Redis store: users (a hash each under the user's tag, and
-the global username index), login sessions (a hash each, with a TTL at expiry, and a
-per-user index of them under the user's tag) and the login lock-out buckets
-(hub/lockout.py), shared by every node.
+the global username and display-name indexes), login sessions (a hash each, with a TTL
+at expiry, and a per-user index of them under the user's tag) and the login lock-out
+buckets (hub/lockout.py), shared by every node.
 
-Round trips: `reserve_login` (reserve and read the account: `login_reserve.lua`),
+Round trips: `create_user` (the script, which also indexes the display name, and the
+username index's ZADD in one pipeline), `update_user` (a script that moves the
+display-name index member when the name changes) and `search_users` (both indexes in one
+pipeline) are 1 each; `reserve_login` (reserve and read the account: `login_reserve.lua`),
 `refund_login` and `create_session` (index script + MULTI/EXEC in one pipeline) are 1
 each; `delete_session` reads the session's user, then unindexes and deletes it (3,
 logout is rare); `delete_user_sessions` reads the index, then whose each session is,
@@ -22,6 +25,7 @@ from hub.channels.redis_support import Batch, engine_call
 from hub.channels.redis_support import text as as_text
 from hub.lockout import PAIR, USER, Reservation
 from hub.models import UserRecord
+from hub.store import usersearch
 from hub.store.redis_social import SCRIPTS, RedisSocial, strs
 
 # the policy's numbers, as login_reserve.lua and login_refund.lua take them
@@ -36,7 +40,8 @@ class RedisAccounts(RedisSocial):
         name = user["username"]
         fields = [x for pair in user.items() for x in pair]
         batch = Batch()
-        batch.script(SCRIPTS["create_user"], [self.keys.user(name)], fields)
+        batch.script(SCRIPTS["create_user"], [self.keys.user(name), self.keys.display_names],
+                     [usersearch.name_member(user["display_name"], name), *fields])
         batch.command("ZADD", self.keys.usernames, 0, name)  # a no-op when taken
         created, _ = await batch.run(self.pipe)
         return int(created) == 1
@@ -74,18 +79,26 @@ class RedisAccounts(RedisSocial):
         if key is None:
             return None
         args = [x for pair in fields.items() for x in pair]
-        return _user(await self.pipe.script(SCRIPTS["update_user"], [key], args))
+        return _user(await self.pipe.script(SCRIPTS["update_user"],
+                                            [key, self.keys.display_names], args))
 
     @engine_call
     async def search_users(self, prefix: str, limit: int) -> list[str]:
         if limit == 0:
             return []
-        # SQLite's LIKE folds ASCII case only; usernames are lowercase ASCII.
-        low = "".join(c.lower() if "A" <= c <= "Z" else c for c in prefix).encode()
+        # Both indexes in one round trip; the rules (and NAME_SCAN) in usersearch.py.
+        # No UTF-8 byte is 0xff, so "[p" .. "[p\xff" is everything that starts with p.
+        low = usersearch.ascii_lower(prefix).encode()
         lo, hi = (b"[" + low, b"[" + low + b"\xff") if low else (b"-", b"+")
-        names = await self.client.zrangebylex(
-            self.keys.usernames, lo, hi, start=0, num=limit if limit > 0 else -1)
-        return [as_text(n) for n in names]
+        by_username, by_display = await self.pipe.batch([
+            packed(b"ZRANGE", self.keys.usernames, lo, hi, b"BYLEX", b"LIMIT", 0,
+                   limit if limit > 0 else -1),
+            packed(b"ZRANGE", self.keys.display_names, lo, hi, b"BYLEX", b"LIMIT", 0,
+                   usersearch.NAME_SCAN),
+        ], retry=True)
+        return usersearch.merged(
+            (as_text(n) for n in by_username),
+            (usersearch.username_of(as_text(m)) for m in by_display), limit=limit)
 
     @engine_call
     async def create_session(self, token_hash: str, username: str, expires_ms: int) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from hub.lockout import LoginBuckets, Reservation
 from hub.models import UserRecord
+from hub.store import usersearch
 
 
 class SqliteAccounts:
@@ -82,11 +83,20 @@ class SqliteAccounts:
         return await self.get_user(username)
 
     async def search_users(self, prefix: str, limit: int) -> list[str]:
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        # Prefix ranges, so each half reads an index: the primary key, and
+        # users_display_name on lower(display_name) (the rules: store/usersearch.py).
+        low = usersearch.ascii_lower(prefix)
+        high = usersearch.upper_bound(low)
+
+        def half(column: str, bound: str) -> str:
+            below = "" if high is None else f" AND {column} < :high"
+            return (f"SELECT username FROM (SELECT username FROM users WHERE {column} >= :low"
+                    f"{below} ORDER BY {column} LIMIT :{bound})")
+
         rows = self.db.execute(
-            "SELECT username FROM users WHERE username LIKE ? ESCAPE '\\'"
-            " ORDER BY username LIMIT ?",
-            (escaped + "%", limit),
+            f"{half('username', 'limit')} UNION {half('lower(display_name)', 'scan')}"
+            " ORDER BY username LIMIT :limit",
+            {"low": low, "high": high, "scan": usersearch.NAME_SCAN, "limit": limit},
         ).fetchall()
         return [row[0] for row in rows]
 

@@ -7,7 +7,7 @@
 //   hello      {hello, resumed, gap}          after every successful (re)connect
 //   event      {frame}                        each inbox event once, in order
 //   presence   {user, online}
-//   synced     {count, gap, kinds}            after a resume replayed missed events
+//   synced     {count, gap, kinds, frames}    after a resume replayed missed events
 //   unauthorized {reason}                     socket closed with 4401
 //
 // The resume position (last event id, seq, epoch) lives in sessionStorage: one per tab,
@@ -255,7 +255,7 @@ export class Conn extends EventTarget {
 
   startReplay(headSeq, expected, gap) {
     clearTimeout(this.replay && this.replay.timer);
-    this.replay = { headSeq, expected, count: 0, kinds: {}, gap, done: false, timer: null };
+    this.replay = { headSeq, expected, count: 0, kinds: {}, frames: [], gap, done: false, timer: null };
     if (gap || expected === 0) { this.finishReplay(); return; }
     this.replay.timer = setTimeout(() => this.finishReplay(), REPLAY_SETTLE);
   }
@@ -265,7 +265,7 @@ export class Conn extends EventTarget {
     if (!r || r.done) return;
     r.done = true;
     clearTimeout(r.timer);
-    if (r.count > 0 || r.gap) this.emit('synced', { count: r.count, gap: r.gap, kinds: r.kinds });
+    if (r.count > 0 || r.gap) this.emit('synced', { count: r.count, gap: r.gap, kinds: r.kinds, frames: r.frames });
   }
 
   onEvent(frame) {
@@ -290,6 +290,7 @@ export class Conn extends EventTarget {
     if (r && !r.done && seq !== null && seq <= r.headSeq) {
       r.count += 1;
       r.kinds[frame.event] = (r.kinds[frame.event] || 0) + 1;
+      r.frames.push(frame);
       frame.replayed = true;
     }
     try { this.emit('event', { frame }); } catch (err) { console.error(err); }

@@ -68,13 +68,16 @@ export function timeEl(ts) {
 /** Refresh relative times every 30 s. */
 setInterval(() => { for (const t of $$('time[data-ts]')) t.textContent = timeAgo(t.dataset.ts); }, 30000);
 
-/** Toasts: el('div', {testid:'toast', data:{kind}}) in #toasts, removed after `ms`. */
+/** Toasts: el('div', {testid:'toast', data:{kind}}) in #toasts, removed after `ms` (or
+ * when its text is clicked). */
 export function toast(text, { kind = 'info', ms = 3500, action = null, testid = 'toast' } = {}) {
   const box = document.getElementById('toasts');
   if (!box) return null;
   const node = el('div', { class: ['toast', `toast-${kind}`], testid, data: { kind }, role: kind === 'error' ? 'alert' : 'status' },
     el('span', { class: 'toast-text', text }));
   if (action) node.appendChild(el('button', { type: 'button', class: 'btn btn-small', text: action.label, on: { click: () => { action.run(); node.remove(); } } }));
+  // A tap on its text puts it away at once (on a phone the stack sits over the top bar).
+  node.querySelector('.toast-text').addEventListener('click', () => node.remove());
   box.appendChild(node);
   setTimeout(() => { node.classList.add('toast-out'); setTimeout(() => node.remove(), 400); }, ms);
   return node;

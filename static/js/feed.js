@@ -4,8 +4,9 @@
 
 import { el, busy, toast, blankHint, limitHint } from './dom.js';
 import { conn } from './conn.js';
-import { prependMood, renderMood, isDeleted } from './mood.js';
+import { prependMood, renderMood, isDeleted, GONE_FROM_VIEW } from './mood.js';
 import { MOOD_TAGS, VISIBILITY } from './widgets.js';
+import { keepDrafts, keepMoodDraft, sendOnCtrlEnter } from './drafts.js';
 
 const PAGE = 20;
 let view = null; // {list, more, empty, next}
@@ -29,6 +30,8 @@ export function composer(onPosted) {
     hint,
     limit,
     el('div', { class: 'composer-bar' }, vis, tag, counter, submit));
+  const draft = keepMoodDraft(text, vis, tag, () => { counter.textContent = `${text.value.length}/2000`; });
+  sendOnCtrlEnter(text, form);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const body = text.value.trim();
@@ -43,6 +46,7 @@ export function composer(onPosted) {
       limit.reset();
       tag.value = '';
       vis.value = defaultVisibility;
+      draft.clear();
       toast('发表成功 Posted ✓');
       if (res.mood && onPosted) onPosted(res.mood);
     });
@@ -78,6 +82,7 @@ async function loadPage(append) {
     if (append && v.next !== null) data.before = v.next;
     const res = await conn.request('feed', data);
     if (view !== v || token !== v.loadToken) return;
+    const kept = append ? null : keepDrafts(v.list); // comments being typed on the old cards
     if (!append) v.list.textContent = '';
     for (const mood of res.items || []) {
       if (isDeleted(mood.id) || v.list.querySelector(`[data-testid=mood][data-id="${CSS.escape(String(mood.id))}"]`)) continue;
@@ -86,6 +91,7 @@ async function loadPage(append) {
     if (!append) {
       // A mood event may have raced the page (published after the query ran): keep it.
       for (const mood of [...v.live.values()].sort((a, b) => Number(a.ts) - Number(b.ts))) prependMood(v.list, mood, false);
+      kept.restore(GONE_FROM_VIEW);
     }
     v.next = res.next ?? null;
     v.more.hidden = v.next === null;

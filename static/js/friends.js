@@ -1,8 +1,9 @@
-// friends.js — 好友 Friends: search users, send requests, accept/decline incoming ones
-// live, remove friends, and who is online (presence frames). Also the small
+// friends.js — 好友 Friends: search users (by username or display name), send requests,
+// accept/decline incoming ones live, remove friends, and who is online (presence frames;
+// unknown while the socket is down). Also the small
 // "add friend" button used on space pages. State lives in state.js.
 
-import { el, busy, toast } from './dom.js';
+import { el, $, busy, toast } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, on, emit, setFriends } from './state.js';
 import { portrait, userLink, learnName, learnPortrait, nameOf } from './widgets.js';
@@ -11,17 +12,40 @@ import { openGiftDialog } from './gifts.js';
 export async function loadFriends() {
   let list;
   try { list = await conn.request('friends.list', {}); } catch (err) { console.warn('friends.list', err); return; }
+  const live = conn.isOpen(); // else an HTTP snapshot: presence changes after it go unheard
   for (const f of list.friends || []) {
     learnName(f.user, f.display_name);
     learnPortrait(f.user, f.head_portrait); // when the hub sends it
   }
-  setFriends(list);
+  setFriends(list, live);
 }
 
 const other = (users) => (users || []).find((u) => u !== me()) || null;
 
-/** Apply a friend.* event to state. Returns the other user. */
-export function onFriendEvent(name, data) {
+/** The sidebar's 在线好友 list (and the friend-request badge): nobody is listed as
+ * online while presence is unknown (no socket), only a word that it is. */
+export function paintOnline() {
+  const list = $('#online-friends');
+  list.textContent = '';
+  const known = state.presenceKnown;
+  const online = known ? [...state.friends.values()].filter((f) => f.online) : [];
+  if (!known && state.friends.size) {
+    list.appendChild(el('li', { class: 'muted', testid: 'online-unknown', text: '在线状态未知（未连接） Who is online is unknown while not connected' }));
+  }
+  for (const f of online) {
+    list.appendChild(el('li', { class: 'online-item', testid: 'online-friend', data: { user: f.user } },
+      el('span', { class: 'presence on', 'aria-hidden': 'true' }),
+      el('a', { href: `#/space/${encodeURIComponent(f.user)}`, text: f.display_name || f.user })));
+  }
+  if (!online.length && (known || !state.friends.size)) list.appendChild(el('li', { class: 'muted', text: state.friends.size ? '好友都不在线 No one online' : '还没有好友 No friends yet' }));
+  const req = $('[data-testid=friend-request-count]');
+  req.textContent = String(state.incoming.size);
+  req.hidden = state.incoming.size === 0;
+}
+
+/** Apply a friend.* event (`frame`, for `replayed`) to state. Returns the other user.
+ * A decline of my own request is said (the pending list shows it no more). */
+export function onFriendEvent(name, data, frame = {}) {
   if (name === 'friend.request') {
     if (data.from && data.from !== me()) {
       learnName(data.from, data.from_name);
@@ -33,6 +57,9 @@ export function onFriendEvent(name, data) {
   }
   const u = other(data.users);
   if (!u) return null;
+  if (name === 'friend.declined' && state.outgoing.has(u) && !frame.replayed) {
+    toast(`${nameOf(u)} 拒绝了你的好友请求 declined your friend request`, { kind: 'friend', ms: 6000 });
+  }
   state.incoming.delete(u);
   state.outgoing.delete(u);
   if (name === 'friend.added') {
@@ -96,7 +123,7 @@ function removeButton(user) {
 }
 
 export function mountFriends(root) {
-  const q = el('input', { type: 'search', class: 'input', testid: 'friend-search-input', placeholder: '用户名 Username', 'aria-label': '搜索用户 Search users', maxlength: '20', autocomplete: 'off' });
+  const q = el('input', { type: 'search', class: 'input', testid: 'friend-search-input', placeholder: '用户名或昵称 Username or name', 'aria-label': '搜索用户 Search users', maxlength: '20', autocomplete: 'off' });
   const go = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'friend-search-submit', text: '🔍 搜索 Search' });
   const results = el('ul', { class: 'people', testid: 'search-results' });
   let lastResults = [];
@@ -112,7 +139,7 @@ export function mountFriends(root) {
   const form = el('form', { class: 'search-form', testid: 'friend-search', role: 'search' }, q, go);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const text = q.value.trim().toLowerCase();
+    const text = q.value.trim(); // the hub matches usernames and display names, ASCII case aside
     if (!text) { q.focus(); return; }
     await busy(go, async () => {
       const res = await conn.request('users.search', { q: text });
@@ -145,18 +172,21 @@ export function mountFriends(root) {
     }
     if (!state.outgoing.size) outgoing.appendChild(el('li', { class: 'empty', text: '—' }));
     list.textContent = '';
-    const friends = [...state.friends.values()].sort((a, b) => (Number(Boolean(b.online)) - Number(Boolean(a.online))) || a.user.localeCompare(b.user));
+    const known = state.presenceKnown; // not while the socket is down: shown as unknown
+    const on = (f) => known && Boolean(f.online);
+    const friends = [...state.friends.values()].sort((a, b) => (Number(on(b)) - Number(on(a))) || a.user.localeCompare(b.user));
     for (const f of friends) {
-      const online = Boolean(f.online);
-      list.appendChild(el('li', { class: ['person', online && 'online'], testid: 'friend', data: { user: f.user, online: online ? 'true' : 'false' } },
+      const online = on(f);
+      const [cls, word] = !known ? ['unknown', '状态未知 unknown'] : online ? ['on', '在线 online'] : ['off', '离线 offline'];
+      list.appendChild(el('li', { class: ['person', online && 'online'], testid: 'friend', data: { user: f.user, online: known ? String(online) : 'unknown' } },
         el('span', { class: 'presence-wrap' }, portrait(null, f.user, 'sm'),
-          el('span', { class: ['presence', online ? 'on' : 'off'], testid: 'presence', title: online ? '在线 online' : '离线 offline', 'aria-label': online ? '在线 online' : '离线 offline' })),
-        el('span', { class: 'person-name' }, userLink(f.user, f.display_name || f.user), el('small', { class: 'muted', text: online ? ' 在线 online' : ' 离线 offline' })),
+          el('span', { class: ['presence', cls], testid: 'presence', title: word, 'aria-label': word })),
+        el('span', { class: 'person-name' }, userLink(f.user, f.display_name || f.user), el('small', { class: 'muted', text: ` ${word}` })),
         el('button', { type: 'button', class: 'btn btn-small btn-pink', testid: 'friend-gift', text: '🎁', title: '送礼物 Send gift', 'aria-label': `送礼物给 ${f.user} Send gift`, on: { click: () => openGiftDialog(f.user) } }),
         removeButton(f.user)));
     }
     if (!friends.length) list.appendChild(el('li', { class: 'empty', testid: 'friend-empty', text: '还没有好友，搜索用户名添加吧 No friends yet — search to add some' }));
-    counts.textContent = ` ${friends.filter((f) => f.online).length}/${friends.length} 在线 online`;
+    counts.textContent = known ? ` ${friends.filter(on).length}/${friends.length} 在线 online` : ' 在线状态未知 presence unknown';
     if (lastResults.length) paintResults();
   };
 

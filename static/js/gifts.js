@@ -1,12 +1,14 @@
 // gifts.js — 礼物 Gifts: the catalog (locked ones greyed with the level they need),
-// the send dialog, the gift shelf (礼物架) items with 回赠 "send one back", and what a
-// `gift` event does: the receiver's tabs play the animation, then it settles on a shelf.
+// the send dialog, the gift shelf (礼物架) items with 回赠 "send one back" (until it was:
+// returned.js), and what a `gift` event does: the receiver's tabs play the animation,
+// then it settles on a shelf.
 
 import { el, $, $$, attr, timeEl, busy, toast, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, myLevel, on } from './state.js';
 import { userLink, lockLabel, nameOf } from './widgets.js';
 import { playGift, giftIcon } from './giftanim.js';
+import { returnControl, markReturned } from './returned.js';
 
 const FRESH_MS = 2 * 60 * 1000;
 let dialog = null;
@@ -22,11 +24,17 @@ export async function loadCatalog() {
 }
 
 
-/** Open the 送礼物 dialog for `to`. */
+/** Open the 送礼物 dialog for `to`; `returnTo` is the received gift ({id}) this one
+ * answers (回赠), which then counts as returned. */
 export async function openGiftDialog(to, { returnTo = null } = {}) {
   if (!state.catalog.length) await loadCatalog();
   if (!dialog) dialog = buildDialog();
   dialog.showFor(to, returnTo);
+}
+
+/** Close the dialog (the page under it is going away: Back, a new route). */
+export function closeGiftDialog() {
+  if (dialog && dialog.open) dialog.close();
 }
 
 function buildDialog() {
@@ -41,6 +49,7 @@ function buildDialog() {
   document.body.appendChild(dlg);
   let to = null;
   let chosen = null;
+  let answering = null; // the received gift this one returns, if any
   const choose = (id) => {
     chosen = id;
     for (const b of $$('[data-testid=gift-option]', grid)) b.setAttribute('aria-checked', b.dataset.gift === id ? 'true' : 'false');
@@ -70,6 +79,7 @@ function buildDialog() {
     await busy(send, async () => {
       try {
         const res = await conn.request('gift.send', data);
+        if (answering) markReturned(answering.id);
         dlg.close();
         toast(`礼物已送出 Gift sent to @${to} ${giftIcon(chosen)}`, { kind: 'success' });
         if (res.gift) onGift(res.gift);
@@ -83,6 +93,7 @@ function buildDialog() {
   on('level', () => { if (dlg.open) fill(); });
   dlg.showFor = (user, returnTo) => {
     to = user;
+    answering = returnTo;
     title.textContent = returnTo ? `回赠 Send one back → @${user}` : `送礼物 Send a gift → @${user}`;
     message.value = '';
     error.hidden = true;
@@ -104,8 +115,8 @@ export function giftItem(gift, owner) {
       el('div', { class: 'gift-item-name', text: gift.name || gift.gift }),
       el('div', { class: 'gift-item-from' }, '来自 from ', userLink(gift.from), ' · ', timeEl(gift.ts)),
       gift.message ? el('div', { class: 'gift-item-msg', testid: 'gift-item-message', text: gift.message }) : null,
-      canReturn ? el('button', { type: 'button', class: 'btn btn-small btn-pink gift-return', testid: 'gift-return', text: '回赠 Send back',
-        'aria-label': `回赠 Send one back to @${gift.from}`, on: { click: () => openGiftDialog(gift.from, { returnTo: gift }) } }) : null));
+      canReturn ? returnControl(gift.id, { testid: 'gift-return', cls: 'btn btn-small btn-pink gift-return',
+        aria: `回赠 Send one back to @${gift.from}`, onClick: () => openGiftDialog(gift.from, { returnTo: gift }) }) : null));
 }
 
 let shelfN = 0;
@@ -159,8 +170,8 @@ export function onGift(gift) {
   card.appendChild(actions);
   const overlayFinish = () => { const o = card.closest('.gift-anim'); if (o && o.finish) o.finish(); };
   if (gift.from !== me()) {
-    actions.appendChild(el('button', { type: 'button', class: 'btn btn-pink', testid: 'gift-anim-return', text: '回赠 Send back',
-      on: { click: () => { overlayFinish(); openGiftDialog(gift.from, { returnTo: gift }); } } }));
+    actions.appendChild(returnControl(gift.id, { testid: 'gift-anim-return', cls: 'btn btn-pink',
+      onClick: () => { overlayFinish(); openGiftDialog(gift.from, { returnTo: gift }); } }));
   }
   actions.appendChild(el('button', { type: 'button', class: 'btn btn-primary', testid: 'gift-anim-close', text: '收下 Accept', on: { click: overlayFinish } }));
   playGift(gift, card, (rect) => shelve(gift, rect));

@@ -6,8 +6,13 @@ import { el, $, $$, attr, timeEl, busy, toast, blankHint, limitHint, reducedMoti
 import { conn } from './conn.js';
 import { state, me, rememberMood } from './state.js';
 import { portrait, learnPortrait, userLink, tagChip, visibilityChip } from './widgets.js';
+import { sendOnCtrlEnter, tellDraftLost } from './drafts.js';
 
 const cards = (moodId) => $$(`[data-testid=mood][data-id="${attr(moodId)}"]`);
+
+/** Said when a comment being typed goes with its card (a redraw no longer has it). */
+export const GONE_FROM_VIEW = '你在评论的说说已不可见 The mood you were commenting on is no longer visible';
+const DELETED = '你在评论的说说已被删除 The mood you were commenting on was deleted';
 
 export function renderMood(mood) {
   rememberMood(mood);
@@ -22,7 +27,8 @@ export function renderMood(mood) {
   const commentCount = el('span', { class: 'comment-count', testid: 'comment-count', text: String(mood.comment_count ?? (mood.comments || []).length) });
   const list = el('ul', { class: 'comments', testid: 'comment-list' });
   const card = el('article', { class: ['mood', 'card', mine && 'mood-mine'], testid: 'mood', data: { id: mood.id, author: mood.author, visibility: mood.visibility || 'public' } });
-  for (const c of mood.comments || []) list.appendChild(renderComment(c, card));
+  // The list is not in the card yet: hand it over, so a reply finds its parent.
+  for (const c of mood.comments || []) list.appendChild(renderComment(c, card, list));
 
   const form = commentForm(mood, card);
   const commentBtn = el('button', { type: 'button', class: 'btn-act', testid: 'comment-btn', on: { click: () => { form.reply(null); $('input', form).focus(); } } },
@@ -133,8 +139,11 @@ function commentForm(mood, card) {
   const limit = limitHint(input, 'comment-limit-hint');
   const form = el('form', { class: 'comment-form', testid: 'comment-form' }, replyChip, input, submit, hint, limit);
   let replyTo = null;
+  sendOnCtrlEnter(input, form);
+  form.replyTarget = null; // the comment being replied to (not `target`: a form has one)
   form.reply = (comment) => {
     replyTo = comment ? comment.id : null;
+    form.replyTarget = comment || null;
     replyChip.textContent = '';
     replyChip.hidden = !comment;
     if (comment) {
@@ -161,8 +170,7 @@ function commentForm(mood, card) {
   return form;
 }
 
-export function renderComment(c, card) {
-  const list = card && $('[data-testid=comment-list]', card);
+export function renderComment(c, card, list = card && $('[data-testid=comment-list]', card)) {
   const target = c.reply_to !== null && c.reply_to !== undefined && list ? $(`[data-testid=comment][data-id="${attr(c.reply_to)}"]`, list) : null;
   const replyBtn = el('button', { type: 'button', class: 'btn-link', testid: 'reply-btn', text: '回复 Reply' });
   replyBtn.addEventListener('click', () => {
@@ -229,7 +237,7 @@ export function removeMood(moodId, { mine = false } = {}) {
     card.dataset.removing = 'true';
     setTimeout(() => card.remove(), 300);
   }
-  if (draft && !mine) toast('你在评论的说说已被删除 The mood you were commenting on was deleted', { ms: 6000 });
+  if (draft && !mine) tellDraftLost(DELETED);
 }
 
 /** Insert a mood at the top of `list` unless it is already there. Returns the card or null. */

@@ -7,6 +7,7 @@ import { el, $$, timeEl } from './dom.js';
 import { me } from './state.js';
 import { nameOf } from './widgets.js';
 import { openGiftDialog } from './gifts.js';
+import { returnControl } from './returned.js';
 
 const MAX = 100;
 let store = { items: [], unread: 0 };
@@ -61,7 +62,7 @@ function classify(frame) {
     }
     case 'visit':
       if (d.owner !== self || d.visitor === self) return null;
-      return { kind: 'visit', actor: d.visitor, text: `${nameOf(d.visitor)} (@${d.visitor}) 访问了你的空间 visited your space 👣`, href: `#/space/${d.visitor}` };
+      return { kind: 'visit', actor: d.visitor, text: `${d.visitor_name || nameOf(d.visitor)} (@${d.visitor}) 访问了你的空间 visited your space 👣`, href: `#/space/${d.visitor}` };
     case 'friend.request':
       return { kind: 'friend.request', actor: d.from, text: `${d.from_name || nameOf(d.from)} (@${d.from}) 想加你为好友 sent you a friend request`, href: '#/friends' };
     case 'friend.added': {
@@ -88,7 +89,7 @@ export function notifyEvent(frame) {
   const id = frame.id || `${frame.event}:${frame.ts}:${n.actor}`;
   if (store.items.some((x) => x.id === id)) return null;
   const item = { id, ts: frame.ts || Date.now(), ...n };
-  if (n.kind === 'gift') item.giftFrom = frame.data.gift.from;
+  if (n.kind === 'gift') { item.giftFrom = frame.data.gift.from; item.giftId = String(frame.data.gift.id); }
   store.items.unshift(item);
   store.items = store.items.slice(0, MAX);
   if (listView && document.visibilityState === 'visible') store.unread = 0; else store.unread += 1;
@@ -114,8 +115,8 @@ function paintList() {
   for (const n of store.items) {
     list.appendChild(el('li', { class: ['notify-item', `notify-${n.kind.replace('.', '-')}`], testid: 'notify-item', data: { kind: n.kind, id: n.id } },
       el('a', { href: n.href || '#/feed', class: 'notify-link', text: n.text }), ' ', timeEl(n.ts),
-      n.kind === 'gift' && n.giftFrom ? el('button', { type: 'button', class: 'btn btn-small btn-pink', testid: 'notify-gift-return', text: '回赠 Send back',
-        on: { click: () => openGiftDialog(n.giftFrom, { returnTo: n }) } }) : null));
+      n.kind === 'gift' && n.giftFrom ? returnControl(n.giftId, { testid: 'notify-gift-return',
+        onClick: () => openGiftDialog(n.giftFrom, { returnTo: { id: n.giftId } }) }) : null));
   }
   empty.hidden = store.items.length > 0;
 }

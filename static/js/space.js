@@ -5,8 +5,9 @@
 import { el, $, attr, timeEl, busy, toast, errText, blankHint, limitHint, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, emit, setLevel } from './state.js';
-import { portrait, levelBadge, userLink, learnPortrait, learnName, nameOf } from './widgets.js';
-import { renderMood, prependMood } from './mood.js';
+import { portrait, levelBadge, levelPoints, userLink, learnPortrait, learnName, nameOf } from './widgets.js';
+import { renderMood, prependMood, GONE_FROM_VIEW } from './mood.js';
+import { keepDrafts, sendOnCtrlEnter } from './drafts.js';
 import { composer } from './feed.js';
 import { giftShelf, openGiftDialog } from './gifts.js';
 import { editPanel } from './edit.js';
@@ -51,7 +52,9 @@ async function load(v) {
   if (view !== v || token !== v.loadN) return;
   v.data = data;
   if (data.is_self && data.level) setLevel(data.level);
+  const kept = keepDrafts(v.section); // what was being typed on the page drawn before
   render(v);
+  kept.restore(GONE_FROM_VIEW);
 }
 
 function header(v) {
@@ -85,7 +88,7 @@ function header(v) {
     el('div', { class: 'space-id' },
       el('h1', { class: 'space-name' }, el('span', { testid: 'space-name', text: profile.display_name || v.user }), ' ',
         el('span', { class: 'space-handle', text: `@${v.user}` })),
-      el('div', { class: 'space-level', testid: 'space-level' }, levelBadge(level)),
+      el('div', { class: 'space-level', testid: 'space-level' }, levelBadge(level), levelPoints(level)),
       el('p', { class: 'space-signature', testid: 'space-signature', text: profile.signature || (self ? '写一句个性签名吧 Add a signature' : '') })),
     actions);
 }
@@ -153,6 +156,7 @@ function guestbookCard(v) {
   const hint = blankHint(input, 'guestbook-hint');
   const limit = limitHint(input, 'guestbook-limit-hint');
   const form = el('form', { class: 'guestbook-form', testid: 'guestbook-form' }, input, hint, limit, submit);
+  sendOnCtrlEnter(input, form);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const text = input.value.trim();
@@ -175,7 +179,7 @@ function entryItem(e) {
 }
 
 function visitorItem(x) {
-  // From space.get: display_name and head_portrait; from a live `visit`: only the user.
+  // From space.get and from a live `visit` (visitor_name, visitor_portrait) alike.
   learnName(x.user, x.display_name);
   learnPortrait(x.user, x.head_portrait);
   return el('li', { class: 'visitor', testid: 'visitor', data: { user: x.user } },
@@ -199,11 +203,11 @@ export function onGuestbook(entry) {
   view.guestbookEmpty.hidden = true;
 }
 
-export function onVisit({ owner, visitor, ts }) {
+export function onVisit({ owner, visitor, ts, visitor_name: name, visitor_portrait: face }) {
   if (!view || !view.visitors || owner !== view.user) return;
   const old = $(`[data-testid=visitor][data-user="${attr(visitor)}"]`, view.visitors);
   if (old) old.remove();
-  const li = visitorItem({ user: visitor, ts: ts || Date.now() });
+  const li = visitorItem({ user: visitor, ts: ts || Date.now(), display_name: name, head_portrait: face });
   if (!reducedMotion()) li.classList.add('slide-in');
   view.visitors.prepend(li);
   view.visitorsEmpty.hidden = true;
@@ -213,7 +217,17 @@ export function onLevel(user, level) {
   if (!view || !view.data || view.user !== user) return;
   view.data.level = level;
   const box = $('[data-testid=space-level]', view.section);
-  if (box) { box.textContent = ''; box.appendChild(levelBadge(level)); }
+  if (box) { box.textContent = ''; box.append(levelBadge(level), levelPoints(level)); }
+}
+
+/** `user` has a new name or head portrait (a `profile` event): redraw the banner of
+ * their open space. Links and portraits elsewhere on the page follow by themselves. */
+export function onProfile({ user, display_name: name, head_portrait: face }) {
+  if (!view || !view.data || !view.header || view.user !== user) return;
+  view.data.profile = { ...view.data.profile, display_name: name || view.data.profile.display_name, head_portrait: face || view.data.profile.head_portrait };
+  const h = header(view);
+  view.header.replaceWith(h);
+  view.header = h;
 }
 
 /** The friend graph changed. `changed` (a friend.added / friend.removed with that

@@ -1,5 +1,6 @@
 // state.js — the client's shared state: who I am, my level, catalogs, friends and
-// presence, and a cache of mood authors (to know whose mood a `like` is about).
+// presence (and whether it is known: not while the socket is down), and a cache of mood
+// authors (to know whose mood a `like` is about).
 // Views subscribe with on(name, fn); nothing here touches the DOM.
 
 const bus = new EventTarget();
@@ -13,6 +14,7 @@ export const state = {
   incoming: new Set(),
   outgoing: new Set(),
   online: new Set(),   // presence as last heard
+  presenceKnown: false, // false while no socket can hear presence: `online` may be stale
   moodAuthors: new Map(), // mood_id -> author
 };
 
@@ -40,7 +42,10 @@ export function setLevel(level) {
   emit('level', level);
 }
 
-export function setFriends(list) {
+/** The friends list as `friends.list` answered; `live`: over an open socket, which
+ * hears every later presence change (an answer over HTTP is a snapshot only). */
+export function setFriends(list, live = true) {
+  state.presenceKnown = live;
   state.friends = new Map();
   for (const f of list.friends || []) {
     state.friends.set(f.user, f);
@@ -58,6 +63,13 @@ export function setPresence(user, online) {
   emit('presence', { user, online: Boolean(online) });
 }
 
+/** The socket went away: presence can no longer be heard, so it is not known. */
+export function presenceLost() {
+  if (!state.presenceKnown) return;
+  state.presenceKnown = false;
+  emit('presence', {});
+}
+
 export function reset() {
   state.me = null;
   state.profile = null;
@@ -65,5 +77,6 @@ export function reset() {
   state.incoming = new Set();
   state.outgoing = new Set();
   state.online = new Set();
+  state.presenceKnown = false;
   state.moodAuthors = new Map();
 }

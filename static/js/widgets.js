@@ -54,6 +54,16 @@ export function learnPortrait(user, id) {
 export function learnName(user, name) { if (user && name) names.set(user, name); }
 export const nameOf = (user) => names.get(user) || user;
 
+/** `user` is now called `name` (a `profile` event): remember it and rename every link
+ * to the user on screen (userLink). */
+export function renameUser(user, name) {
+  if (!user || !name) return;
+  names.set(user, name);
+  for (const link of document.querySelectorAll(`a.user-link[data-user="${CSS.escape(user)}"]`)) {
+    link.textContent = name;
+  }
+}
+
 export function hue(text) {
   let h = 0;
   for (const ch of String(text)) h = (h * 31 + ch.codePointAt(0)) % 360;
@@ -77,6 +87,15 @@ export function levelBadge(level, testid = 'level-badge') {
   return el('span', { class: 'level-badge', testid, data: { level: lv.level }, title, 'aria-label': title },
     el('span', { class: 'level-word', 'aria-hidden': 'true', text: '等级' }),
     el('span', { class: 'level-num', text: `Lv ${lv.level}` }), iconBox);
+}
+
+/** The points and what the next level still needs, as text (the badge's tooltip is
+ * invisible on a phone): "12 积分 points · 还差 8 分升级 8 to Lv 3". */
+export function levelPoints(level) {
+  const lv = level || { level: 1, points: 0, next: 10 };
+  const points = Number(lv.points || 0);
+  const togo = lv.next == null ? '满级 top level' : `还差 ${lv.next} 分升级 ${lv.next} to Lv ${Number(lv.level || 1) + 1}`;
+  return el('div', { class: 'level-points', testid: 'level-points', text: `${points} 积分 points · ${togo}` });
 }
 
 /** Progress bar towards the next level. */

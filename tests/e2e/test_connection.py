@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import NO_THROTTLE, Kit, skip_without_chromium
-from tests.e2e.helpers import feed_loaded, mood
+from tests.e2e.helpers import by_user, feed_loaded, mood
 from tests.harness import HubProcess
 
 pytestmark = [pytest.mark.e2e, skip_without_chromium]
@@ -50,3 +50,33 @@ def test_hub_restart_shows_state_and_reconnects(kj: Kit, own_hub: list[HubProces
     expect(mood(pa, text="after the restart")).to_be_visible()
     kj.api.op(b, "mood.post", {"text": "live again"})
     expect(mood(pa, text="live again")).to_be_visible()
+
+
+def test_presence_is_unknown_while_disconnected(kj: Kit, own_hub: list[HubProcess],
+                                                tmp_path: Path) -> None:
+    """With the socket gone, the tab cannot hear presence: a friend is not shown online
+    (nor offline) on its word from before. Back online, `friends.list` says who is: the
+    friend who left meanwhile shows offline."""
+    hub = own_hub[0]
+    a, b = kj.user("a", url=hub.url), kj.user("b", url=hub.url)
+    kj.befriend(a, b)
+    pa = kj.page(a, "/#/friends")
+    pb = kj.page(b)
+    friend = by_user(pa, "friend", b.name)
+    expect(friend).to_have_attribute("data-online", "true")
+    expect(by_user(pa, "online-friend", b.name)).to_be_visible()
+
+    hub.stop()
+    expect(pa.get_by_test_id("conn-state")).to_have_attribute(
+        "data-state", re.compile("^(reconnecting|offline)$"))
+    expect(friend).to_have_attribute("data-online", "unknown")
+    expect(friend).to_contain_text("状态未知 unknown")
+    expect(by_user(pa, "online-friend", b.name)).to_have_count(0)
+    expect(pa.get_by_test_id("online-unknown")).to_be_visible()
+    pb.close()  # B leaves while nobody can tell
+
+    own_hub.append(HubProcess(port=hub.port, data=tmp_path, extra=NO_THROTTLE).start())
+    expect(pa.get_by_test_id("conn-state")).to_have_attribute("data-state", "connected",
+                                                              timeout=20_000)
+    expect(friend).to_have_attribute("data-online", "false")
+    expect(pa.get_by_test_id("online-unknown")).to_have_count(0)

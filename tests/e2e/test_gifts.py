@@ -174,3 +174,53 @@ def test_gift_card_buttons_stay_usable(kj: Kit) -> None:
         expect(anim).to_have_class(re.compile(r"\bgift-anim-out\b"))
         pb.clock.run_for(1_000)  # its fade-out
         expect(anim).to_have_count(0)
+
+
+def test_back_closes_the_gift_dialog(kj: Kit) -> None:
+    """The browser's Back button, with the gift dialog open on a friend's space: the page
+    before comes back, and the dialog does not stay open over it."""
+    a, b = kj.user("a"), kj.user("b")
+    kj.befriend(a, b)
+    pa = kj.page(a, "/#/friends")
+    pa.locator(f'[data-testid=friend][data-user="{b.name}"] a.user-link').click()
+    expect(pa.get_by_test_id("space")).to_have_attribute("data-user", b.name)
+    pa.get_by_test_id("send-gift").click()
+    dialog = pa.get_by_test_id("gift-dialog")
+    expect(dialog).to_be_visible()
+    pa.go_back()
+    expect(pa.get_by_test_id("view")).to_have_attribute("data-route", "friends")
+    expect(dialog).to_be_hidden()
+    pa.go_forward()  # and it does not come back by itself either
+    expect(pa.get_by_test_id("space")).to_have_attribute("data-user", b.name)
+    expect(dialog).to_be_hidden()
+
+
+def test_send_back_goes_once_the_gift_was_returned(kj: Kit) -> None:
+    """B returns A's gift from the card the gift plays: 回赠 Send back then leaves that
+    gift's shelf item and its notification (saying it was returned instead), also after
+    a reload; another gift still offers it."""
+    a, b = kj.user("a"), kj.user("b")
+    kj.befriend(a, b)
+    older = kj.api.op(a, "gift.send", {"to": b.name, "gift": "cake"})["gift"]
+    pb = kj.page(b, "/#/space/me")
+    kj.api.op(a, "gift.send", {"to": b.name, "gift": "rose", "message": "给你"})
+    pb.get_by_test_id("gift-anim-return").click()
+    dialog = pb.get_by_test_id("gift-dialog")
+    dialog.locator("[data-testid=gift-option][data-gift=balloon]").click()
+    dialog.get_by_test_id("gift-send").click()
+    expect(dialog).to_be_hidden()
+
+    shelf = pb.get_by_test_id("gift-shelf")
+    returned = shelf.locator("[data-testid=gift-item][data-gift=rose]")
+    other = shelf.locator(f'[data-testid=gift-item][data-id="{older["id"]}"]')
+    for when in ("at once", "after a reload"):
+        if when != "at once":
+            pb.reload()
+        expect(returned.get_by_test_id("gift-returned")).to_be_visible()
+        expect(returned.get_by_test_id("gift-return")).to_have_count(0)
+        expect(other.get_by_test_id("gift-return")).to_be_visible()
+    pb.get_by_test_id("nav-notify").click()
+    item = pb.locator("[data-testid=notify-item][data-kind=gift]")
+    expect(item).to_have_count(1)
+    expect(item.get_by_test_id("gift-returned")).to_be_visible()
+    expect(item.get_by_test_id("notify-gift-return")).to_have_count(0)

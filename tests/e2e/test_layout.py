@@ -123,3 +123,70 @@ def test_cancel_reply_is_a_big_enough_tap_target_on_a_phone(kj: Kit) -> None:
     expect(chip).to_be_hidden()
     expect(card.get_by_test_id("comment-input")).to_have_attribute(
         "placeholder", "写评论… Write a comment")
+
+
+def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=["desktop", "phone"])
+def test_toasts_stack_in_a_corner_off_the_composer_and_feed(
+        kj: Kit, viewport: dict[str, int]) -> None:
+    """A pile of toasts (a sync notice, a long one, one with a button) covers neither
+    the mood composer nor the feed's cards, on a wide screen and on a phone."""
+    a, b = kj.user("a"), kj.user("b")
+    kj.befriend(a, b)
+    for n in range(3):
+        kj.api.op(b, "mood.post", {"text": f"动态 {n} " + "很长的一条说说 " * 12})
+    page = kj.page(a, viewport=viewport)
+    feed_loaded(page)
+    expect(mood(page)).to_have_count(3)
+    clear_toasts(page)
+    page.evaluate("""async () => {
+        const { toast } = await import('/static/js/dom.js');
+        toast('已补上 3 条离线消息 Caught up on 3 missed: 2 说说 mood, 1 留言 guestbook',
+              { kind: 'sync', ms: 600000 });
+        toast('好友请求 friend wants to be your friend', { kind: 'friend', ms: 600000,
+              action: { label: '查看 View', run: () => {} } });
+        toast('发表成功 Posted ✓', { ms: 600000 });
+    }""")
+    toasts = page.get_by_test_id("toast")
+    expect(toasts).to_have_count(3)
+    expect(toasts.last).to_be_visible()  # the newest one is always shown
+    covered = [page.get_by_test_id("mood-form"), *mood(page).all()]
+    for toast in toasts.all():
+        if not toast.is_visible():
+            continue
+        box = toast.bounding_box()
+        assert box is not None
+        for target in covered:
+            other = target.bounding_box()
+            assert other is not None
+            assert not overlaps(box, other), (
+                f"the toast {toast.inner_text()!r} covers {target.get_attribute('data-testid')}")
+    assert no_horizontal_overflow(page)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, VIEWPORTS[0]], ids=["phone", "desktop"])
+def test_points_and_points_to_go_are_shown_not_only_on_hover(
+        kj: Kit, viewport: dict[str, int]) -> None:
+    """Under the level icons, in my card and on a space page: the points and how many
+    are still needed for the next level — as text on the page, not only in a tooltip."""
+    a = kj.user("a")
+    kj.api.op(a, "mood.post", {"text": "攒积分 points"})
+    level = kj.api.op(a, "space.get", {"user": a.name})["level"]
+    page = kj.page(a, viewport=viewport, has_touch=viewport is PHONE)
+    wanted = [f"{level['points']} 积分", f"还差 {level['next']} 分"]
+    mine = page.get_by_test_id("me-card").get_by_test_id("level-points")
+    mine.scroll_into_view_if_needed()
+    expect(mine).to_be_visible()
+    expect(mine).to_be_in_viewport()
+    for text in wanted:
+        expect(mine).to_contain_text(text)
+    page.goto(f"/#/space/{a.name}")
+    on_space = page.get_by_test_id("space-level").get_by_test_id("level-points")
+    expect(on_space).to_be_in_viewport()
+    for text in wanted:
+        expect(on_space).to_contain_text(text)
+    assert no_horizontal_overflow(page)
