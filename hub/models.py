@@ -85,12 +85,22 @@ Gift = TypedDict(
 )
 
 
+class Reply(TypedDict):
+    text: str
+    ts: int
+
+
 class Entry(TypedDict):
+    """A guestbook entry (留言). `private` (悄悄话): seen by the owner and the author
+    only. `reply`: the owner's answer (主人回复), or None."""
+
     id: str
     owner: str
     author: str
     text: str
     ts: int
+    private: NotRequired[bool]
+    reply: NotRequired[Reply | None]
     author_name: NotRequired[str]
     author_portrait: NotRequired[str]
 

@@ -74,30 +74,62 @@ def from_fields(obj: Any) -> Subject | None:
     return Subject(cast(Kind, kind), str(value)) if value is not None else None
 
 
+# What a replay can withdraw: a post (its kind and id), or a comment or a guestbook
+# entry ("comment", id), ("entry", id).
+Ref = tuple[str, str]
+
 # Events whose data holds a post of their kind under the kind's name.
 _POST_EVENTS: dict[str, Kind] = {"mood": "mood", "blog": "blog", "blog.updated": "blog"}
 _DELETED_EVENTS: dict[str, Kind] = {f"{kind}.deleted": kind for kind in KINDS}
 
 
 def subject_of_event(event: str, data: Any) -> Subject | None:
-    """The subject an event of ours is about (None for one about none, or a
-    producer's `x.*` event)."""
+    """The post an event of ours is about (None for one about none, or a producer's
+    `x.*` event)."""
     try:
         if event in _POST_EVENTS:
             kind = _POST_EVENTS[event]
             return Subject(kind, str(data[kind]["id"]))
         if event == "comment":
             return from_fields(data["comment"])
-        if event == "like" or event in _DELETED_EVENTS:
+        if event in ("like", "comment.deleted") or event in _DELETED_EVENTS:
             return from_fields(data)
     except (KeyError, TypeError):
         return None
     return None
 
 
-def deleted_by(event: str, data: Any) -> Subject | None:
-    """The subject a `<kind>.deleted` event withdraws, else None."""
-    return from_fields(data) if event in _DELETED_EVENTS else None
+def refs_of_event(event: str, data: Any) -> tuple[Ref, ...]:
+    """Everything an event is about that a later event may withdraw: its post, and
+    the comment or guestbook entry it carries."""
+    refs: list[Ref] = []
+    subject = subject_of_event(event, data)
+    if subject is not None and event not in _DELETED_EVENTS:
+        refs.append((subject.kind, subject.id))
+    try:
+        if event == "comment":
+            refs.append(("comment", str(data["comment"]["id"])))
+        elif event in ("guestbook", "guestbook.reply"):
+            refs.append(("entry", str(data["entry"]["id"])))
+    except (KeyError, TypeError):
+        pass
+    return tuple(refs)
+
+
+def withdrawn_by(event: str, data: Any) -> Ref | None:
+    """What a deletion event withdraws (`<kind>.deleted`, `comment.deleted`,
+    `guestbook.deleted`), else None."""
+    try:
+        if event in _DELETED_EVENTS:
+            subject = from_fields(data)
+            return None if subject is None else (subject.kind, subject.id)
+        if event == "comment.deleted":
+            return ("comment", str(data["comment_id"]))
+        if event == "guestbook.deleted":
+            return ("entry", str(data["entry_id"]))
+    except (KeyError, TypeError):
+        return None
+    return None
 
 
 def deletion(subject: Subject) -> tuple[str, dict[str, str]]:

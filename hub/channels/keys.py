@@ -177,6 +177,18 @@ class Keys:
         return f"{self.prefix}:usernames"
 
     @property
+    def display_names(self) -> str:
+        """Sorted set: ``<display name, A-Z lowercased>\\x00<username>`` for every
+        account, score 0 (display-name prefix search by ZRANGE BYLEX; the rules in
+        `store.usersearch`). Kept by create_user.lua and update_user.lua."""
+        return f"{self.prefix}:display_names"
+
+    @property
+    def entry_owners(self) -> str:
+        """Hash: guestbook entry id → the owner of the guestbook that holds it."""
+        return f"{self.prefix}:entries"
+
+    @property
     def ids(self) -> str:
         """Hash: id counters ``mood``, ``comment``, ``gift``, ``entry`` (HINCRBY)."""
         return f"{self.prefix}:ids"

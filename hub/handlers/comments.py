@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub import subjects, validate
+from hub import policy, subjects, validate
 from hub.channels.audience import actor_of, friends_only_owner
-from hub.errors import bad_request, not_found
+from hub.errors import bad_request, forbidden, not_found
 from hub.handlers.common import awards, people, person, refusals, space_quota
-from hub.handlers.posts import owner_fields, visible_post
+from hub.handlers.posts import audience_of, load, owner_fields, visible_post
 from hub.together import together
 
 if TYPE_CHECKING:
@@ -50,8 +50,32 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     return {"comment": comment}
 
 
+async def delete(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """By the comment's author or the post's owner; the comment goes from every open
+    view (`comment.deleted`), and from replays of it."""
+    comment_id = validate.identifier(data, "comment_id")
+    assert comment_id is not None
+    node = ctx.node
+    comment = await node.store.get_comment(comment_id)
+    subject = subjects.from_fields(comment) if comment is not None else None
+    target = await load(node, subject) if subject is not None else None
+    if comment is None or subject is None or target is None:
+        raise not_found(f"no comment {comment_id}")
+    owner = target["author"]
+    if ctx.user not in (comment["author"], owner):
+        if not policy.may_see(target["visibility"], await node.store.ties(owner, ctx.user)):
+            raise not_found(f"no comment {comment_id}")
+        raise forbidden("only the comment's author or the post's owner may delete it")
+    if await node.store.delete_comment(comment_id) is None:
+        raise not_found(f"no comment {comment_id}")  # deleted meanwhile
+    audience = await audience_of(node, target) | {comment["author"], ctx.user}
+    await node.publish("comment.deleted", {"comment_id": comment_id, **subject.fields(),
+                                           "owner": owner}, audience)
+    return {}
+
+
 async def _maybe_comment(node: Node, comment_id: str | None) -> Comment | None:
     return None if comment_id is None else await node.store.get_comment(comment_id)
 
 
-HANDLERS: dict[str, Handler] = {"comment.post": post}
+HANDLERS: dict[str, Handler] = {"comment.post": post, "comment.delete": delete}

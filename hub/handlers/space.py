@@ -1,5 +1,6 @@
-"""A user's space (空间): looking at it (which records a visit), decorating one's own,
-the unlockable options, and finding people by username."""
+"""A user's space (空间): looking at it (which records a visit), decorating one's own
+(a new name or head portrait is announced to friends: `profile`), the unlockable
+options, and finding people by username or display name."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from hub.catalog import Unlockable
 from hub.channels.audience import visible_sources, visit_audience
 from hub.errors import bad_request, forbidden
 from hub.handlers.common import award, decorate, existing_user, people, person
+from hub.handlers.guestbook import visible_to
 from hub.models import profile_of
+from hub.store.usersearch import ascii_lower
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler
@@ -30,14 +33,17 @@ async def get(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     if owner != me:
         now = node.clock.now_ms()
         if await store.add_visit(owner, me, now):
-            # Once per visitor and day: a reload must not notify the owner again.
-            await node.publish("visit", {"owner": owner, "visitor": me, "ts": now},
-                               visit_audience(owner, me), actor=me)
+            # Once per visitor and day: a reload must not notify the owner again. The
+            # visitor as drawn everywhere else: the owner's tab need not know them.
+            who = person(await people(node, [me]), me)
+            await node.publish("visit", {
+                "owner": owner, "visitor": me, "ts": now, "visitor_name": who["display_name"],
+                "visitor_portrait": who["head_portrait"]}, visit_audience(owner, me), actor=me)
             await award(node, owner, "visit.received")
         user = await existing_user(ctx, owner)  # points may have changed
     sources = visible_sources(me, owner, me in owner_friends)
     moods = await decorate(node, await store.timeline(sources, None, SPACE_MOODS), me)
-    entries = await store.entries(owner, SPACE_ENTRIES)
+    entries = [e for e in await store.entries(owner, SPACE_ENTRIES) if visible_to(e, me)]
     visitors = await store.visitors(owner, SPACE_VISITORS)
     gifts = await store.gifts(owner, SPACE_GIFTS)
     found = await people(node, {e["author"] for e in entries} | {v["user"] for v in visitors}
@@ -85,8 +91,15 @@ async def update(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     unknown = set(data) - {"display_name", "signature", "head_portrait", "skin", "music"}
     if unknown:
         raise bad_request(f"unknown field(s): {', '.join(sorted(unknown))}")
-    updated = await ctx.node.store.update_user(ctx.user, fields)
+    store = ctx.node.store
+    updated = await store.update_user(ctx.user, fields)
     assert updated is not None
+    if any(updated[key] != user[key] for key in ("display_name", "head_portrait")):
+        # Friends' open pages draw this user's name and portrait: tell them.
+        await ctx.node.publish("profile", {
+            "user": ctx.user, "display_name": updated["display_name"],
+            "head_portrait": updated["head_portrait"]},
+            {ctx.user} | await store.friends(ctx.user))
     return {"profile": profile_of(updated)}
 
 
@@ -96,7 +109,8 @@ async def options(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
-    query = validate.text(data, "q", 20).strip().lower()
+    # Case-insensitive for ASCII only, as the stores compare (usernames are ASCII).
+    query = ascii_lower(validate.text(data, "q", 20).strip())
     found = await ctx.node.store.search_users(query, validate.limit(data, default=10, maximum=50))
     found_people = await people(ctx.node, found)
     return {"users": [{"user": u, **person(found_people, u)} for u in found]}

@@ -206,6 +206,11 @@ class Store(Protocol):
 
     async def get_comment(self, comment_id: str) -> Comment | None: ...
 
+    async def delete_comment(self, comment_id: str) -> Comment | None:
+        """Delete one comment (its replies stay); the comment, or None if there was
+        none."""
+        ...
+
     async def comments(
         self, subjects: Collection[Subject], per_subject: int
     ) -> dict[Subject, tuple[list[Comment], int]]:
@@ -237,7 +242,18 @@ class Store(Protocol):
         ...
 
     async def add_entry(self, owner: str, author: str, text: str, ts: int, *,
-                        quota: SpaceQuota | None = None) -> Entry: ...
+                        private: bool = False, quota: SpaceQuota | None = None) -> Entry: ...
+
+    async def entry(self, entry_id: str, owner: str | None = None) -> Entry | None:
+        """One entry by id (`owner`: where to look first, if known)."""
+        ...
+
+    async def delete_entry(self, entry: Entry) -> bool: ...
+
+    async def reply_entry(self, entry: Entry, text: str, ts: int) -> Entry | None:
+        """The owner's reply (a second one replaces the first); the entry as it is now,
+        or None if it was deleted meanwhile."""
+        ...
 
     async def entries(self, owner: str, limit: int) -> list[Entry]:
         """Guestbook entries of `owner`'s space, newest first."""

@@ -12,9 +12,10 @@ they are decimal strings that grow with creation.
 
 Atomicity, and round trips (RTT) per operation — on the auto-pipelined connection
 (`channels.redis_pipe`), where a MULTI/EXEC is one write no other caller can split;
-only `search_users`, `visitors` and `delete_session` use redis-py's pool:
+only `visitors` and `delete_session` use redis-py's pool:
 
-* one Lua script: `create_user` (+ the index ZADD in the same pipeline), `update_user`,
+* one Lua script: `create_user` (+ the username index ZADD in the same pipeline; the
+  script indexes the display name), `update_user` (moving that index member),
   `like`, `unlike`, `add_points`, `add_request` (with its bounds and the space-write
   cap), `decline_request` — 1 RTT each;
 * MULTI/EXEC: `remove_request`, `add_friendship`, `remove_friendship`,
@@ -49,8 +50,11 @@ every script names all its keys in KEYS; on Cluster each needs splitting):
 * read scripts over many users' or moods' keys: `timeline` (moods sets of every
   source), `hmgets` (mood, comment and account hashes), `comments`, `likes` — on
   Cluster, the same commands as per-key pipelines split by node;
-* `create_user`: a script on the account plus ZADD on the global username index, two
-  single-slot commands in one pipeline — already Cluster-safe.
+* `create_user`, `update_user`: scripts on the account and the global display-name
+  index (`{u:U}` and `kj:display_names`), so that a name and its index entry change
+  together — on Cluster, the account's script alone (returning the old name), then the
+  index's ZREM + ZADD in a MULTI of their own; the ZADD on the global username index
+  beside `create_user` is a single-slot command already.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ from hub.channels.redis_support import text as as_text
 from hub.errors import EngineUnavailable
 from hub.models import Mood, Visibility
 from hub.store.redis_accounts import RedisAccounts
+from hub.store.redis_guestbook import RedisGuestbook
 from hub.store.redis_reactions import RedisReactions
 from hub.store.redis_social import SCRIPTS
 from hub.store.redis_space import RedisSpace
@@ -81,7 +86,7 @@ TIMELINE_RETRIES = 3  # a mood deleted between the two reads of `timeline` is re
 DELETE_RETRIES = 20  # another delete of the same mood running at once
 
 
-class RedisStore(RedisReactions, RedisSpace, RedisAccounts):
+class RedisStore(RedisReactions, RedisSpace, RedisGuestbook, RedisAccounts):
     def __init__(self, client: Redis, keys: Keys, pipe: AutoPipeline | None = None) -> None:
         super().__init__(client, keys, pipe)
         self.probe: asyncio.Task[None] | None = None  # see `health`

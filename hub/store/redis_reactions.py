@@ -19,7 +19,7 @@ from hub.models import Comment
 from hub.store.base import Refused, SpaceQuota
 from hub.store.redis_social import SCRIPTS, RedisSocial, writes_ttl
 from hub.store.sqlite_reactions import comment
-from hub.subjects import KINDS, Subject
+from hub.subjects import KINDS, Subject, from_fields
 
 COMMENT_FIELDS = ("kind", "subject_id", "mood_id", "author", "text", "reply_to", "ts")
 
@@ -53,6 +53,20 @@ class RedisReactions(RedisSocial):
         cid = _id(comment_id)
         return _comment(cid, await self.pipe.command(
             b"HMGET", self.keys.comment(cid), *COMMENT_FIELDS, retry=True))
+
+    @engine_call
+    async def delete_comment(self, comment_id: str) -> Comment | None:
+        """Read it, then delete it if it is still there: 2 round trips."""
+        found = await self.get_comment(comment_id)
+        if found is None:
+            return None
+        subject = from_fields(found)
+        assert subject is not None
+        k = self.keys
+        done = await self.pipe.script(SCRIPTS["delete_comment"],
+                                      [k.comment(found["id"]), k.comments(subject)],
+                                      [found["id"]])
+        return found if int(done) else None
 
     @engine_call
     async def comments(

@@ -20,7 +20,7 @@ from hub.channels.redis_pipe import AutoPipeline, pipe_for
 from hub.channels.redis_support import Link, LuaScript, engine_call
 from hub.channels.redis_support import text as as_text
 from hub.clock import DAY_MS
-from hub.models import Entry, Gift, Visit
+from hub.models import Gift, Visit
 from hub.store.base import DECLINE_COOLDOWN_MS, Refused, RequestRules, SpaceQuota
 
 SCRIPTS = LuaScript.load_dir(Path(__file__).parent / "lua")
@@ -134,18 +134,6 @@ class RedisSocial:
     @engine_call
     async def gifts(self, to: str, limit: int) -> list[Gift]:
         return await self._newest(self.keys.gifts(to), limit)
-
-    @engine_call
-    async def add_entry(self, owner: str, author: str, text: str, ts: int, *,
-                        quota: SpaceQuota | None = None) -> Entry:
-        eid = await self._next_id("entry")
-        entry = Entry(id=eid, owner=owner, author=author, text=text, ts=ts)
-        await self._space_write(self.keys.guestbook(owner), eid, orjson.dumps(entry), quota)
-        return entry
-
-    @engine_call
-    async def entries(self, owner: str, limit: int) -> list[Entry]:
-        return await self._newest(self.keys.guestbook(owner), limit)
 
     @engine_call
     async def add_visit(self, owner: str, visitor: str, ts: int) -> bool:

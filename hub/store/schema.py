@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS users (
     skin TEXT NOT NULL, music TEXT NOT NULL, points INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, expires INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS users_display_name ON users (lower(display_name));
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username);
 CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
 CREATE TABLE IF NOT EXISTS friends (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b));
@@ -60,6 +61,8 @@ CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL, author TEXT NOT NULL,
     text TEXT NOT NULL, ts INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS entries_owner ON entries (owner, id);
+CREATE TABLE IF NOT EXISTS entry_notes (entry_id INTEGER PRIMARY KEY,
+    private INTEGER NOT NULL DEFAULT 0, reply TEXT, reply_ts INTEGER);
 CREATE TABLE IF NOT EXISTS visits (owner TEXT NOT NULL, visitor TEXT NOT NULL,
     ts INTEGER NOT NULL, PRIMARY KEY (owner, visitor));
 CREATE TABLE IF NOT EXISTS points_daily (user TEXT NOT NULL, action TEXT NOT NULL,

@@ -17,10 +17,11 @@ from typing import Any
 
 import orjson
 
-from hub.models import Entry, Gift, Mood, Visibility, Visit
+from hub.models import Gift, Mood, Visibility, Visit
 from hub.store.base import Refused, RequestRules, SpaceQuota
 from hub.store.schema import apply_schema, check_database
 from hub.store.sqlite_accounts import SqliteAccounts
+from hub.store.sqlite_guestbook import SqliteGuestbook
 from hub.store.sqlite_reactions import SqliteReactions
 from hub.store.sqlite_space import SqliteSpace
 from hub.subjects import Subject
@@ -28,7 +29,7 @@ from hub.subjects import Subject
 FRIENDS_CACHED = 20_000  # users whose friend sets are kept in memory (LRU)
 
 
-class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace):
+class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace, SqliteGuestbook):
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.db = conn
         self.path = path
@@ -216,23 +217,6 @@ class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace):
         ).fetchall()
         return [_gift_dict(str(r["id"]), r["frm"], r["dst"], r["gift"], r["name"],
                            r["animation"], r["message"], r["ts"]) for r in rows]
-
-    async def add_entry(self, owner: str, author: str, text: str, ts: int, *,
-                        quota: SpaceQuota | None = None) -> Entry:
-        with self.db:
-            self._spend(quota)
-            cur = self.db.execute(
-                "INSERT INTO entries (owner, author, text, ts) VALUES (?, ?, ?, ?)",
-                (owner, author, text, ts),
-            )
-        return Entry(id=str(cur.lastrowid), owner=owner, author=author, text=text, ts=ts)
-
-    async def entries(self, owner: str, limit: int) -> list[Entry]:
-        rows = self.db.execute(
-            "SELECT * FROM entries WHERE owner = ? ORDER BY id DESC LIMIT ?", (owner, limit)
-        ).fetchall()
-        return [Entry(id=str(r["id"]), owner=r["owner"], author=r["author"], text=r["text"],
-                      ts=r["ts"]) for r in rows]
 
     async def add_visit(self, owner: str, visitor: str, ts: int) -> bool:
         day_ms = 86_400_000

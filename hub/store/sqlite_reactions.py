@@ -60,6 +60,14 @@ class SqliteReactions:
             "SELECT * FROM comments WHERE id = ?", (int(comment_id),)).fetchone()
         return None if row is None else _comment(row)
 
+    async def delete_comment(self, comment_id: str) -> Comment | None:
+        with self.db:
+            row = self.db.execute("SELECT * FROM comments WHERE id = ?",
+                                  (int(comment_id),)).fetchone()
+            if row is not None:
+                self.db.execute("DELETE FROM comments WHERE id = ?", (int(comment_id),))
+        return None if row is None else _comment(row)
+
     async def comments(
         self, subjects: Collection[Subject], per_subject: int
     ) -> dict[Subject, tuple[list[Comment], int]]:

@@ -32,7 +32,7 @@ def test_frames_about_a_mood_deleted_later_become_its_deletion_in_place() -> Non
     for seq in (1, 2, 4):
         assert orjson.loads(out[seq - 1]) == {
             "type": "event", "id": f"e:{seq}", "seq": seq, "event": "mood.deleted",
-            "ts": 1000 + seq, "data": {"kind": "mood", "mood_id": "7"}}
+            "ts": 1000 + seq, "data": {"mood_id": "7"}}  # the deletion's own data
     assert out[2] == frames[2] and out[4] == frames[4]
     assert not any("悄悄话" in f.decode() or "嗯" in f.decode() for f in out)
 
@@ -83,3 +83,24 @@ def test_any_kind_of_post_is_withdrawn_by_its_own_deletion_only() -> None:
         "mood", "blog.deleted", "blog.deleted", "comment", "blog.deleted"]
     assert orjson.loads(out[1])["data"] == {"kind": "blog", "blog_id": "7"}
     assert out[0] == frames[0] and out[3] == frames[3]
+
+
+def test_a_deleted_comment_or_guestbook_entry_is_withdrawn_too() -> None:
+    frames = [
+        _mood(1, "7", "留下"),
+        _frame(2, "comment", {"comment": {"id": "12", "kind": "mood", "mood_id": "7",
+                                          "text": "说错了"}, "owner": "ann"}),
+        _frame(3, "comment", {"comment": {"id": "13", "kind": "mood", "mood_id": "7",
+                                          "text": "这条留着"}, "owner": "ann"}),
+        _frame(4, "guestbook", {"entry": {"id": "5", "owner": "ann", "text": "广告"}}),
+        _frame(5, "comment.deleted", {"comment_id": "12", "kind": "mood", "mood_id": "7",
+                                      "owner": "ann"}),
+        _frame(6, "guestbook.deleted", {"entry_id": "5", "owner": "ann"}),
+    ]
+    out = withdraw_deleted(frames)
+    assert [orjson.loads(f)["event"] for f in out] == [
+        "mood", "comment.deleted", "comment", "guestbook.deleted", "comment.deleted",
+        "guestbook.deleted"]
+    assert orjson.loads(out[1])["data"]["comment_id"] == "12"
+    assert out[2] == frames[2] and "说错了" not in out[1].decode() and "广告" not in b"".join(
+        out).decode()
