@@ -24,10 +24,10 @@ from redis.asyncio import Redis
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import SERVER_CORE, loadavg, publish, table
-from hub.channels.keys import Keys
 from hub.channels.redis import RedisBroker
-from hub.channels.redis_support import connect
 from hub.protocol import encode_event_body
+from hub.redis.client import connect
+from hub.redis.keys import Keys
 from hub.testing.redis_server import RedisServer
 
 MODES = ("plain", "known", "friends")

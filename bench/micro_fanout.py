@@ -39,11 +39,11 @@ from redis.asyncio import Redis
 from bench.common import loadavg, pin_self, publish, table
 from hub import protocol
 from hub.channels import redis_live
-from hub.channels.keys import Keys
 from hub.channels.memory import MemoryBroker
 from hub.channels.redis import RedisBroker
 from hub.channels.registry import LocalRegistry
 from hub.metrics import Metrics
+from hub.redis.keys import Keys
 from hub.session import Session
 from hub.transport import DirectTransport
 

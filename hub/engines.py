@@ -34,10 +34,10 @@ def build(settings: Settings) -> tuple[Store, Broker, str]:
 
 
 def _redis(settings: Settings) -> tuple[Any, Any]:
-    from hub.channels.keys import Keys
     from hub.channels.redis import RedisBroker
-    from hub.channels.redis_pipe import pipe_for
-    from hub.channels.redis_support import connect
+    from hub.redis.client import connect
+    from hub.redis.keys import Keys
+    from hub.redis.pipe import pipe_for
     from hub.store.redis import RedisStore
 
     client = connect(settings.redis_url or "")

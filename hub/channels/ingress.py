@@ -20,13 +20,13 @@ from typing import Any
 import orjson
 import redis.exceptions as rex
 
-from hub.channels.keys import INGRESS_GROUP
 from hub.channels.redis import RedisBroker
-from hub.channels.redis_support import text
 from hub.errors import EngineUnavailable, ErrorCode, OpError
 from hub.node import Node
 from hub.producers import Publication, parse_publication, recipients
 from hub.protocol import encode_event_body
+from hub.redis.errors import text
+from hub.redis.keys import INGRESS_GROUP
 from hub.shutdown import cancel_and_wait
 
 log = logging.getLogger("hub.ingress")

@@ -4,7 +4,7 @@ presence across nodes. The keys and payloads are the Redis contract (docs/redis.
 * `deliver` is one EVALSHA of deliver.lua naming every recipient's meta, inbox and live
   keys: one command, one round trip, whatever the audience size. `redis_commands` packs
   it from cached per-user key fragments.
-* Live frames arrive on one pub/sub connection per node (`redis_live`), re-established
+* Live frames arrive on one pub/sub connection per node (`hub.redis.live`), re-established
   with backoff when Redis goes away; every subscription is restored, then `on_resync`
   makes each local connection catch up from its inbox, since frames published during
   the outage were never seen.
@@ -34,19 +34,15 @@ from hub.channels.base import (
     Replay,
     ResyncHook,
 )
-from hub.channels.keys import Keys
 from hub.channels.redis_commands import Commands
-from hub.channels.redis_live import LiveConnection, LiveError, close_quietly, open_live, pack
-from hub.channels.redis_pipe import AutoPipeline, endpoint_of, pipe_for
-from hub.channels.redis_support import (
-    Link,
-    LuaScript,
-    engine_call,
-    load_scripts,
-    text,
-)
 from hub.errors import EngineUnavailable
 from hub.protocol import make_event_id, parse_event_id, seq_of
+from hub.redis.errors import Link, engine_call, text
+from hub.redis.keys import Keys
+from hub.redis.live import LiveConnection, LiveError, close_quietly, open_live
+from hub.redis.pipe import AutoPipeline, endpoint_of, pipe_for
+from hub.redis.resp import pack
+from hub.redis.scripts import LuaScript, load_scripts
 from hub.shutdown import cancel_and_wait
 
 log = logging.getLogger("hub.redis.broker")

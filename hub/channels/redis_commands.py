@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hub.channels.keys import Keys
+from hub.redis.keys import Keys
+from hub.redis.resp import bulk
 
 MAX_KEY_CACHE = 200_000
-
-
-def bulk(raw: bytes) -> bytes:
-    return b"$%d\r\n%s\r\n" % (len(raw), raw)
 
 
 class _Fragments:

@@ -1,7 +1,7 @@
 """The Redis engine's store: the `Store` protocol on Redis, with the SQLite store's
 behaviour operation for operation (shapes, ordering, ids, atomicity).
 
-Layout (every key from `channels.keys.Keys`): an account is a hash, friends and pending
+Layout (every key from `hub.redis.keys.Keys`): an account is a hash, friends and pending
 requests are sets, all under the user's hash tag; a mood is a hash with a comments
 sorted set and a likes set under the mood's tag, and its id sits in the author's
 `moods:<visibility>` sorted set (score = id); a comment is a global hash; gifts and
@@ -11,7 +11,7 @@ sessions a hash with a TTL at their expiry. Ids are `HINCRBY` counters in one ha
 they are decimal strings that grow with creation.
 
 Atomicity, and round trips (RTT) per operation — on the auto-pipelined connection
-(`channels.redis_pipe`), where a MULTI/EXEC is one write no other caller can split;
+(`hub.redis.pipe`), where a MULTI/EXEC is one write no other caller can split;
 only `visitors` and `delete_session` use redis-py's pool:
 
 * one Lua script: `create_user` (+ the username index ZADD in the same pipeline; the
@@ -67,13 +67,14 @@ from typing import Any, cast
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from hub.channels.keys import Keys
-from hub.channels.redis_live import packed
-from hub.channels.redis_pipe import AutoPipeline
-from hub.channels.redis_support import engine_call, load_scripts
-from hub.channels.redis_support import text as as_text
 from hub.errors import EngineUnavailable
 from hub.models import Mood, Visibility
+from hub.redis.errors import engine_call
+from hub.redis.errors import text as as_text
+from hub.redis.keys import Keys
+from hub.redis.pipe import AutoPipeline
+from hub.redis.resp import packed
+from hub.redis.scripts import load_scripts
 from hub.store.redis_accounts import RedisAccounts
 from hub.store.redis_guestbook import RedisGuestbook
 from hub.store.redis_reactions import RedisReactions

@@ -20,11 +20,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from hub.channels.redis_live import packed
-from hub.channels.redis_support import Batch, engine_call
-from hub.channels.redis_support import text as as_text
 from hub.lockout import PAIR, USER, Reservation
 from hub.models import UserRecord
+from hub.redis.errors import engine_call
+from hub.redis.errors import text as as_text
+from hub.redis.resp import packed
+from hub.redis.scripts import Batch
 from hub.store import usersearch
 from hub.store.redis_social import SCRIPTS, RedisSocial, strs
 

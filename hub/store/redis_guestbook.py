@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import orjson
 
-from hub.channels.redis_live import packed
-from hub.channels.redis_support import engine_call
-from hub.channels.redis_support import text as as_text
 from hub.models import Entry, Reply
+from hub.redis.errors import engine_call
+from hub.redis.errors import text as as_text
+from hub.redis.resp import packed
 from hub.store.base import SpaceQuota
 from hub.store.redis_social import SCRIPTS, RedisSocial
 from hub.together import together

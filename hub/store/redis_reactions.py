@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from hub.channels.redis_support import engine_call
-from hub.channels.redis_support import text as as_text
 from hub.models import Comment
+from hub.redis.errors import engine_call
+from hub.redis.errors import text as as_text
 from hub.store.base import Refused, SpaceQuota
 from hub.store.redis_social import SCRIPTS, RedisSocial, writes_ttl
 from hub.store.sqlite_reactions import comment

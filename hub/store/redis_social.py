@@ -3,7 +3,7 @@ visits and level points — and what both halves share: the Lua scripts and the 
 decoders from Redis replies (bytes) to the records of `hub.models`.
 
 `store.redis.RedisStore` inherits from `RedisSocial`; the behaviour is documented there
-and is the SQLite store's, operation for operation. Keys come from `channels.keys.Keys`.
+and is the SQLite store's, operation for operation. Keys come from `hub.redis.keys.Keys`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from typing import Any, cast
 import orjson
 from redis.asyncio import Redis
 
-from hub.channels.keys import Keys
-from hub.channels.redis_live import packed
-from hub.channels.redis_pipe import AutoPipeline, pipe_for
-from hub.channels.redis_support import Link, LuaScript, engine_call
-from hub.channels.redis_support import text as as_text
 from hub.clock import DAY_MS
 from hub.models import Gift, Visit
+from hub.redis.errors import Link, engine_call
+from hub.redis.errors import text as as_text
+from hub.redis.keys import Keys
+from hub.redis.pipe import AutoPipeline, pipe_for
+from hub.redis.resp import packed
+from hub.redis.scripts import LuaScript
 from hub.store.base import DECLINE_COOLDOWN_MS, Refused, RequestRules, SpaceQuota
 
 SCRIPTS = LuaScript.load_dir(Path(__file__).parent / "lua")

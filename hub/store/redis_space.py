@@ -13,10 +13,10 @@ from collections.abc import Collection
 from dataclasses import fields
 from typing import Any
 
-from hub.channels.redis_live import packed
-from hub.channels.redis_support import engine_call
-from hub.channels.redis_support import text as as_text
 from hub.policy import SpaceSettings, Ties
+from hub.redis.errors import engine_call
+from hub.redis.errors import text as as_text
+from hub.redis.resp import packed
 from hub.store.redis_social import RedisSocial
 
 _BOOLEAN = {f.name for f in fields(SpaceSettings) if f.type in ("bool", bool)}

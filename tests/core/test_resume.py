@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.channels.keys import Keys
-from hub.channels.redis_support import connect
 from hub.client import Client, Event
 from hub.protocol import make_event_id, parse_event_id
+from hub.redis.client import connect
+from hub.redis.keys import Keys
 from tests.core.conftest import MakeHub
 from tests.core.support import Raw, post_mood
 from tests.harness import InProcessHub, Users, befriend, eventually

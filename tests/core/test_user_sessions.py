@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.channels.keys import Keys
 from hub.clock import ManualClock
+from hub.redis.keys import Keys
 from hub.sessions import SessionPurge
 from tests.core.conftest import MakeHub
 from tests.core.support import unique_name

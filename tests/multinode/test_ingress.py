@@ -10,9 +10,9 @@ import orjson
 import pytest
 from redis.asyncio import Redis
 
-from hub.channels.keys import INGRESS_GROUP, Keys
-from hub.channels.redis_support import connect
 from hub.client import Client
+from hub.redis.client import connect
+from hub.redis.keys import INGRESS_GROUP, Keys
 from tests.harness import HubProcess, Users, befriend, eventually
 from tests.redis_server import RedisServer
 

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from hub.channels.redis_support import connect
+from hub.redis.client import connect
 from tests.redis_server import RedisServer
 
 SAMPLE = '''

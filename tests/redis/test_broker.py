@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from hub.channels.base import LiveFrame
-from hub.channels.keys import Keys
 from hub.channels.redis import RedisBroker
-from hub.channels.redis_support import connect
 from hub.errors import EngineUnavailable
 from hub.protocol import encode_event_body, frame_event, frame_live_only, seq_of
+from hub.redis.client import connect
+from hub.redis.keys import Keys
 from tests.broker_checks import held_frame_is_checked
 from tests.freezing_proxy import FreezingProxy
 from tests.harness import eventually, until

@@ -8,7 +8,7 @@ import asyncio
 
 from redis.asyncio.retry import Retry
 
-from hub.channels.redis_support import connect
+from hub.redis.client import connect
 from tests.redis_server import RedisServer
 
 

@@ -15,8 +15,8 @@ import redis.exceptions as rex
 from redis.asyncio import Redis
 
 from hub.channels.ingress import IngressConsumer
-from hub.channels.keys import Keys
-from hub.channels.redis_support import connect
+from hub.redis.client import connect
+from hub.redis.keys import Keys
 from tests.redis_server import RedisServer
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 import redis.exceptions as rex
 
-from hub.channels.redis_live import Endpoint, packed
-from hub.channels.redis_pipe import AutoPipeline, pipe_for
-from hub.channels.redis_support import LuaScript, connect
+from hub.redis.client import connect
+from hub.redis.endpoint import Endpoint
+from hub.redis.pipe import AutoPipeline, pipe_for
+from hub.redis.resp import packed
+from hub.redis.scripts import LuaScript
 from tests.redis_server import RedisServer
 
 

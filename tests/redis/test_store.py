@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from hub.channels.keys import Keys
-from hub.channels.redis_support import connect
 from hub.clock import DAY_MS
 from hub.errors import EngineUnavailable
 from hub.models import Comment, UserRecord, Visibility
+from hub.redis.client import connect
+from hub.redis.keys import Keys
 from hub.store.base import Store
 from hub.store.redis import RedisStore
 from hub.store.redis_social import POINTS_DAY_TTL, SCRIPTS

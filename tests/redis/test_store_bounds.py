@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from hub.channels.keys import Keys
-from hub.channels.redis_support import connect
+from hub.redis.client import connect
+from hub.redis.keys import Keys
 from hub.store.base import Refused, RequestRules, SpaceQuota, Store
 from hub.store.redis import RedisStore
 from hub.store.sqlite import SqliteStore

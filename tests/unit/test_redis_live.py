@@ -7,7 +7,9 @@ import asyncio
 
 import pytest
 
-from hub.channels.redis_live import TURN_MESSAGES, Endpoint, LiveConnection, LiveError, pack
+from hub.redis.endpoint import Endpoint
+from hub.redis.live import TURN_MESSAGES, LiveConnection, LiveError
+from hub.redis.resp import pack
 
 
 def message(channel: bytes, payload: bytes) -> bytes:

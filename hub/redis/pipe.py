@@ -32,8 +32,9 @@ import hiredis
 import redis.exceptions as rex
 from redis.asyncio import Redis
 
-from hub.channels.redis_live import Endpoint, pack, packed
-from hub.channels.redis_support import LuaScript
+from hub.redis.endpoint import Endpoint
+from hub.redis.resp import pack, packed
+from hub.redis.scripts import LuaScript
 
 log = logging.getLogger("hub.redis.pipe")
 

@@ -18,11 +18,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import unquote, urlsplit
 
 import hiredis
+
+from hub.redis.endpoint import Endpoint
+from hub.redis.resp import pack
 
 log = logging.getLogger("hub.redis.live")
 
@@ -39,42 +40,6 @@ _SUBSCRIBE = b"subscribe"
 
 class LiveError(ConnectionError):
     """The live connection failed or was refused (for example a wrong password)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = None
-    tls: bool = False
-
-    @classmethod
-    def from_url(cls, url: str) -> Endpoint:
-        parts = urlsplit(url)
-        if parts.scheme not in ("redis", "rediss"):
-            raise ValueError(f"unsupported Redis URL scheme {parts.scheme!r}")
-        return cls(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or 6379,
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            tls=parts.scheme == "rediss",
-        )
-
-
-def pack(*args: bytes | str) -> bytes:
-    """One command in RESP."""
-    out = [b"*%d\r\n" % len(args)]
-    for arg in args:
-        raw = arg.encode() if isinstance(arg, str) else arg
-        out.append(b"$%d\r\n%s\r\n" % (len(raw), raw))
-    return b"".join(out)
-
-
-def packed(*args: bytes | str | int) -> bytes:
-    """One command in RESP, ints as their decimal form."""
-    return pack(*(a if isinstance(a, bytes | str) else str(a) for a in args))
 
 
 class LiveConnection(asyncio.Protocol):
