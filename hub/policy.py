@@ -131,11 +131,17 @@ def may_enter(settings: SpaceSettings, ties: Ties) -> bool:
     return not ties.blocked and _admits(settings.space, ties)
 
 
+def may_read(settings: SpaceSettings, visibility: Visibility, ties: Ties) -> bool:
+    """Read a post of the owner's wherever it shows (feed, space, a link): its
+    visibility allows it, and the owner's space is open to the viewer."""
+    return may_see(visibility, ties) and may_enter(settings, ties)
+
+
 def may_comment(settings: SpaceSettings, visibility: Visibility, ties: Ties) -> bool:
-    """Comment on (or like) a post of the owner's that the viewer may see."""
+    """Comment on (or like) a post of the owner's that the viewer may read."""
     if ties.is_owner:
         return True
-    return may_see(visibility, ties) and _admits(settings.comments, ties)
+    return may_read(settings, visibility, ties) and _admits(settings.comments, ties)
 
 
 def may_write_guestbook(settings: SpaceSettings, ties: Ties) -> bool:

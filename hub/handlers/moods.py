@@ -24,8 +24,12 @@ async def feed(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     limit = validate.limit(data)
     store, me = ctx.node.store, ctx.user
     sources: list[tuple[str, Visibility]] = [(me, "public"), (me, "friends"), (me, "private")]
-    for friend in sorted(await store.friends(me)):
-        sources += [(friend, "public"), (friend, "friends")]
+    friends = sorted(await store.friends(me))
+    # a friend whose space is for themselves alone shows nothing, here as there
+    settings = await store.settings_of(friends)
+    for friend in friends:
+        if settings[friend].space != "me":
+            sources += [(friend, "public"), (friend, "friends")]
     items = await store.timeline(sources, before, limit)
     await decorate(ctx.node, items, me)
     return {"items": items, "next": items[-1]["id"] if len(items) == limit else None}

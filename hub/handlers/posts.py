@@ -57,7 +57,7 @@ async def visible_post(ctx: Context, subject: Subject) -> tuple[Post, set[str]]:
     store, author = ctx.node.store, post["author"]
     friends, (ties, settings) = await together(store.friends(author), rules_of(ctx, author))
     guards.not_blocked(ties)
-    if not policy.may_see(post["visibility"], ties):
+    if not policy.may_read(settings, post["visibility"], ties):
         raise not_found(f"no {subject}")
     guards.may_comment(settings, post["visibility"], ties)
     return post, mood_audience(author, post["visibility"], friends) | {ctx.user}

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub import catalog, levels, validate
+from hub import catalog, levels, policy, validate
 from hub.catalog import Unlockable
 from hub.channels.audience import visible_sources, visit_audience
+from hub.clock import day_of
 from hub.errors import bad_request, forbidden
+from hub.handlers import guards
 from hub.handlers.common import award, decorate, existing_user, people, person
 from hub.handlers.guestbook import visible_to
 from hub.models import profile_of
 from hub.store.usersearch import ascii_lower
+from hub.together import together
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler
@@ -29,9 +32,14 @@ async def get(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     user = await existing_user(ctx, owner)
     node, me = ctx.node, ctx.user
     store = node.store
-    owner_friends = await store.friends(owner)
-    if owner != me:
-        now = node.clock.now_ms()
+    owner_friends, ties, settings = await together(
+        store.friends(owner), store.ties(owner, me), store.settings_of([owner, me]))
+    if not policy.may_enter(settings[owner], ties):
+        guards.not_blocked(ties)
+        raise forbidden(f"{owner}'s space is open to " + (
+            "friends only" if settings[owner].space == "friends" else "no one but its owner"))
+    now = node.clock.now_ms()
+    if owner != me and settings[me].record_visits:
         if await store.add_visit(owner, me, now):
             # Once per visitor and day: a reload must not notify the owner again. The
             # visitor as drawn everywhere else: the owner's tab need not know them.
@@ -44,7 +52,9 @@ async def get(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     sources = visible_sources(me, owner, me in owner_friends)
     moods = await decorate(node, await store.timeline(sources, None, SPACE_MOODS), me)
     entries = [e for e in await store.entries(owner, SPACE_ENTRIES) if visible_to(e, me)]
-    visitors = await store.visitors(owner, SPACE_VISITORS)
+    show_visitors = policy.may_see_visitors(settings[owner], ties)
+    visitors = await store.visitors(owner, SPACE_VISITORS) if show_visitors else []
+    today, total = await store.visit_counts(owner, day_of(now))
     gifts = await store.gifts(owner, SPACE_GIFTS)
     found = await people(node, {e["author"] for e in entries} | {v["user"] for v in visitors}
                          | {g["from"] for g in gifts})
@@ -61,6 +71,8 @@ async def get(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         "gifts": [{**g, "message": g["message"] if me in (owner, g["from"]) else "",
                    "from_name": person(found, g["from"])["display_name"],
                    "from_portrait": person(found, g["from"])["head_portrait"]} for g in gifts],
+        "visits": {"today": today, "total": total},
+        "visitors_shown": show_visitors,
         "is_friend": me in owner_friends,
         "is_self": me == owner,
     }

@@ -121,6 +121,12 @@ class Keys:
         """Sorted set: visitor → ts (ms) of their latest visit."""
         return f"{self.user_tag(owner)}:visitors"
 
+    def visit_counts(self, owner: str) -> str:
+        """Hash: ``total`` visits to the owner's space and ``d<day>`` the UTC day's, each
+        visitor counted once a day (add_visit.lua); only today's and yesterday's days
+        are kept."""
+        return f"{self.user_tag(owner)}:visits:count"
+
     def points_day(self, user: str, day: int) -> str:
         """Hash: action → points earned on UTC day `day` (expires after two days)."""
         return f"{self.user_tag(user)}:points:{day}"

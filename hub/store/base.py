@@ -264,6 +264,10 @@ class Store(Protocol):
         visitor's first visit to `owner` on the UTC day of `ts`."""
         ...
 
+    async def visit_counts(self, owner: str, day: int) -> tuple[int, int]:
+        """(visits on UTC day `day`, visits ever): each visitor once a day."""
+        ...
+
     async def visitors(self, owner: str, limit: int) -> list[Visit]:
         """Most recent distinct visitors, newest first."""
         ...

@@ -138,10 +138,16 @@ class RedisSocial:
 
     @engine_call
     async def add_visit(self, owner: str, visitor: str, ts: int) -> bool:
-        key = self.keys.visitors(owner)
-        previous, _ = await self.pipe.transaction([
-            packed(b"ZSCORE", key, visitor), packed(b"ZADD", key, ts, visitor)])
-        return previous is None or int(float(previous)) // DAY_MS != ts // DAY_MS
+        k = self.keys
+        return bool(await self.pipe.script(
+            SCRIPTS["add_visit"], [k.visitors(owner), k.visit_counts(owner)],
+            [visitor, ts, DAY_MS]))
+
+    @engine_call
+    async def visit_counts(self, owner: str, day: int) -> tuple[int, int]:
+        today, total = await self.pipe.command(b"HMGET", self.keys.visit_counts(owner),
+                                               f"d{day}", b"total", retry=True)
+        return int(today or 0), int(total or 0)
 
     @engine_call
     async def visitors(self, owner: str, limit: int) -> list[Visit]:

@@ -225,7 +225,18 @@ class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace, SqliteGuestbook)
                 "SELECT ts FROM visits WHERE owner = ? AND visitor = ?", owner, visitor)
             self.db.execute("INSERT OR REPLACE INTO visits VALUES (?, ?, ?)",
                             (owner, visitor, ts))
-        return previous is None or previous // day_ms != ts // day_ms
+            first = previous is None or previous // day_ms != ts // day_ms
+            if first:
+                self.db.execute("INSERT INTO visit_counts VALUES (?, ?, 1) ON CONFLICT"
+                                " (owner, day) DO UPDATE SET count = count + 1",
+                                (owner, ts // day_ms))
+        return first
+
+    async def visit_counts(self, owner: str, day: int) -> tuple[int, int]:
+        today, total = self.db.execute(
+            "SELECT coalesce(sum(CASE WHEN day = ? THEN count END), 0), coalesce(sum(count), 0)"
+            " FROM visit_counts WHERE owner = ?", (day, owner)).fetchone()
+        return int(today), int(total)
 
     async def visitors(self, owner: str, limit: int) -> list[Visit]:
         rows = self.db.execute(

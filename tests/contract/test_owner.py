@@ -100,3 +100,42 @@ async def test_block_set_refuses_bad_input(users: Users) -> None:
                        ({"user": "x", "on": True}, "bad_request"),
                        ({"user": ann.name, "on": "yes"}, "bad_request")]:
         assert (await _refused(ann, "block.set", data)).code == code, data
+
+
+async def test_who_may_enter_a_space_see_its_visitors_and_be_recorded(users: Users) -> None:
+    ann, pal, stranger = await users.new("spc"), await users.new("spp"), await users.new("sps")
+    await befriend(ann, pal)
+    mood = (await ann.call("mood.post", {"text": "公开", "visibility": "public"}))["mood"]
+    first = await pal.call("space.get", {"user": ann.name})
+    assert first["visits"] == {"today": 1, "total": 1} and first["visitors_shown"] is True
+    await pal.call("space.get", {"user": ann.name})  # a reload counts no second visit
+    own = await ann.call("space.get", {"user": ann.name})
+    assert own["visits"] == {"today": 1, "total": 1}
+    assert [v["user"] for v in own["visitors"]] == [pal.name]
+    # friends only: the stranger is refused, saying why; the friend still enters
+    await ann.call("settings.update", {"space": "friends", "visitors": "me"})
+    error = await _refused(stranger, "space.get", {"user": ann.name})
+    assert error.code == "forbidden" and "open to friends only" in error.message
+    error = await _refused(stranger, "comment.post", {"mood_id": mood["id"], "text": "?"})
+    assert error.code == "not_found"  # a closed space's posts are not there for them
+    seen = await pal.call("space.get", {"user": ann.name})
+    assert seen["visitors"] == [] and seen["visitors_shown"] is False
+    assert [v["user"] for v in (await ann.call("space.get", {"user": ann.name}))["visitors"]]
+    # for herself alone: her friend neither enters nor finds her moods in his feed
+    await ann.call("settings.update", {"space": "me"})
+    error = await _refused(pal, "space.get", {"user": ann.name})
+    assert "open to no one but its owner" in error.message
+    assert mood["id"] not in [m["id"] for m in (await pal.call("feed"))["items"]]
+    # a visitor who keeps no record of their visits leaves none
+    await ann.call("settings.update", {"space": "everyone", "record_visits": False})
+    await pal.call("settings.update", {"record_visits": False})
+    await stranger.call("space.get", {"user": ann.name})
+    await pal.call("space.get", {"user": pal.name})
+    quiet = await ann.call("space.get", {"user": pal.name})  # ann keeps none either
+    assert quiet["visits"] == {"today": 0, "total": 0}
+    counted = await ann.call("space.get", {"user": ann.name})
+    assert counted["visits"] == {"today": 2, "total": 2}  # pal before, the stranger now
+    # blocked: no way in
+    await ann.call("block.set", {"user": stranger.name, "on": True})
+    error = await _refused(stranger, "space.get", {"user": ann.name})
+    assert error.code == "forbidden" and "blocked" in error.message

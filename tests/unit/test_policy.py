@@ -16,6 +16,7 @@ from hub.policy import (
     may_comment,
     may_enter,
     may_reach,
+    may_read,
     may_see,
     may_see_visitors,
     may_write_guestbook,
@@ -72,7 +73,9 @@ def test_rules_imply_each_other(world: tuple[set[str], dict[str, set[str]], set[
                                 viewer: str) -> None:
     t = ties(viewer, *world)
     if may_comment(settings, visibility, t):  # type: ignore[arg-type]
-        assert may_see(visibility, t)  # type: ignore[arg-type]
+        assert may_read(settings, visibility, t)  # type: ignore[arg-type]
+    if may_read(settings, visibility, t):  # type: ignore[arg-type]
+        assert may_see(visibility, t) and may_enter(settings, t)  # type: ignore[arg-type]
     if may_write_guestbook(settings, t) or may_see_visitors(settings, t):
         assert may_enter(settings, t)
     if viewer == "ann":  # the owner may do everything in her own space but gift herself
