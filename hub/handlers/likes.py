@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub import subjects
+from hub import subjects, validate
 from hub.channels.audience import actor_of, friends_only_owner
+from hub.handlers.common import people, person
 from hub.handlers.posts import owner_fields, visible_post
+from hub.together import together
 
 if TYPE_CHECKING:
     from hub.ops import Context, Handler
@@ -27,6 +29,22 @@ async def _toggle(ctx: Context, data: dict[str, Any], liked: bool) -> dict[str, 
     return {"likes": count}
 
 
+async def list_likes(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Who likes a post (for a card's "小美、王经理 觉得很赞"), for whoever may read it."""
+    subject = subjects.from_op(data)
+    await visible_post(ctx, subject, acting=False)
+    limit = validate.limit(data, default=20, maximum=100)
+    store = ctx.node.store
+    users, (count, _) = await together(store.likers(subject, limit),
+                                       _count(ctx, subject))
+    found = await people(ctx.node, users)
+    return {"users": [{"user": u, **person(found, u)} for u in users], "likes": count}
+
+
+async def _count(ctx: Context, subject: subjects.Subject) -> tuple[int, bool]:
+    return (await ctx.node.store.likes([subject], ctx.user))[subject]
+
+
 async def like(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     return await _toggle(ctx, data, True)
 
@@ -35,4 +53,4 @@ async def unlike(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     return await _toggle(ctx, data, False)
 
 
-HANDLERS: dict[str, Handler] = {"like": like, "unlike": unlike}
+HANDLERS: dict[str, Handler] = {"like": like, "unlike": unlike, "likes.list": list_likes}

@@ -45,12 +45,14 @@ async def audience_of(node: Node, post: Post) -> set[str]:
     return mood_audience(post["author"], post["visibility"], friends)
 
 
-async def visible_post(ctx: Context, subject: Subject) -> tuple[Post, set[str]]:
+async def visible_post(ctx: Context, subject: Subject, *, acting: bool = True
+                       ) -> tuple[Post, set[str]]:
     """The post if `ctx.user` may see it and act on it (comment, like), with the
     audience its events go to: the post's audience plus the actor (who may be a
     non-friend on a public post). A post the user may not see is reported as missing,
     so its existence leaks not; one they may see but not act on is `forbidden`
-    (blocked, or the owner lets only friends comment)."""
+    (blocked, or the owner lets only friends comment). With `acting=False` (reading),
+    only the reading rules apply."""
     post = await load(ctx.node, subject)
     if post is None:
         raise not_found(f"no {subject}")
@@ -59,7 +61,8 @@ async def visible_post(ctx: Context, subject: Subject) -> tuple[Post, set[str]]:
     guards.not_blocked(ties)
     if not policy.may_read(settings, post["visibility"], ties):
         raise not_found(f"no {subject}")
-    guards.may_comment(settings, post["visibility"], ties)
+    if acting:
+        guards.may_comment(settings, post["visibility"], ties)
     return post, mood_audience(author, post["visibility"], friends) | {ctx.user}
 
 

@@ -224,6 +224,10 @@ class Store(Protocol):
 
     async def unlike(self, subject: Subject, user: str) -> tuple[bool, int]: ...
 
+    async def likers(self, subject: Subject, limit: int) -> list[str]:
+        """Who likes the subject, the first `limit` by username."""
+        ...
+
     async def likes(self, subjects: Collection[Subject], viewer: str
                     ) -> dict[Subject, tuple[int, bool]]:
         """For each subject: (like count, whether `viewer` likes it)."""

@@ -109,6 +109,12 @@ class RedisReactions(RedisSocial):
         return int(removed) == 1, int(count)
 
     @engine_call
+    async def likers(self, subject: Subject, limit: int) -> list[str]:
+        names = await self.pipe.command(b"SORT", self.keys.likes(canonical(subject)), b"ALPHA",
+                                        b"LIMIT", b"0", str(limit), retry=True)
+        return [as_text(n) for n in names]
+
+    @engine_call
     async def likes(self, subjects: Collection[Subject], viewer: str
                     ) -> dict[Subject, tuple[int, bool]]:
         asked = {canonical(s): s for s in subjects}

@@ -103,6 +103,12 @@ class SqliteReactions:
                 (subject.kind, int(subject.id), user))
         return cur.rowcount == 1, self._like_count(subject)
 
+    async def likers(self, subject: Subject, limit: int) -> list[str]:
+        rows = self.db.execute(
+            "SELECT user FROM likes WHERE kind = ? AND subject_id = ? ORDER BY user LIMIT ?",
+            (subject.kind, int(subject.id), limit)).fetchall()
+        return [row[0] for row in rows]
+
     def _like_count(self, subject: Subject) -> int:
         return int(self._one("SELECT COUNT(*) FROM likes WHERE kind = ? AND subject_id = ?",
                              subject.kind, int(subject.id)))
