@@ -165,11 +165,13 @@ def children() -> Iterator[list[subprocess.Popen]]:
 
 
 def kongjian_argv(port: int, key: str, redis_url: str | None = None,
-                  extra: Sequence[str] = ()) -> list[str]:
+                  extra: Sequence[str] = (), data: str = "none") -> list[str]:
+    """`kongjian serve` for a benchmark; `data` is `--data` ("none": in memory only, or
+    a directory: the default configuration's journaled data file)."""
     # the mood/comment/gift paths post as fast as they can over HTTP with one login:
     # lift the op rate limit (per connection and per HTTP token), which would refuse them
     argv = [PYTHON, "-m", "hub", "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--data", "none", "--server-key", key, "--log-level", "warning",
+            "--data", data, "--server-key", key, "--log-level", "warning",
             "--ops-per-second", "1000000", "--ops-burst", "1000000",
             "--user-ops-per-second", "1000000", "--user-ops-burst", "1000000"]
     if redis_url:

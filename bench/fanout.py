@@ -9,6 +9,9 @@ the other in one run:
                     `POST /api/server/publish {"event","to":[all N],"data"}`;
 * `kj-mem-mood`   — the same server, events by the publisher's `mood.post`
                     (`POST /api/ops/mood.post`), reaching its N friends;
+* `kj-mem-default` — the default configuration: `kongjian serve` with a fresh
+                    temporary `--data` directory (every delivery journaled into the
+                    SQLite file), events by `mood.post` as `kj-mem-mood`;
 * `kj-redis`, `kj-redis-mood` — the same with `--redis` on a throwaway redis-server;
 * `sio`           — bench/servers/sio_redis.py: python-socketio + AsyncRedisManager
                     under uvicorn, every client in one room.
@@ -39,6 +42,12 @@ before and after; CPU per delivery and capacity = 1 / (CPU per delivery) do not 
 on whether the one-core Python load generator is the bottleneck.
 
     python bench/fanout.py --conns 1000 --events 300 --rate 40
+
+The durable-memory table of issue #21 (ceiling, default configuration, `--data none`,
+then Redis and python-socketio), in one run:
+
+    python bench/fanout.py --conns 2000 --phases max \
+        --targets ws,kj-mem-default,kj-mem-mood,kj-redis-mood,sio
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -85,7 +95,8 @@ from bench.lean_ws import LeanWS, Stats, close_all, connect, connect_many
 from hub.loadtest.worker import resolve_loop
 from hub.testing.redis_server import RedisServer
 
-ALL_TARGETS = ("ws", "kj-mem", "kj-mem-mood", "kj-redis", "kj-redis-mood", "sio")
+ALL_TARGETS = ("ws", "kj-mem-default", "kj-mem", "kj-mem-mood", "kj-redis", "kj-redis-mood",
+               "sio")
 PASSWORD = "bench-password"
 
 Publish = Callable[[int, int], Awaitable[None]]
@@ -105,6 +116,17 @@ class Live:
 
 
 # ------------------------------------------------------------------------ helpers
+def data_dir(logdir: Path, name: str) -> Path:
+    """The fresh `--data` directory of a default-configuration target (removed after)."""
+    return logdir / f"data-{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}"
+
+
+def py_spy() -> str:
+    """py-spy beside this interpreter (`pip install -e '.[bench]'`), else on PATH."""
+    here = Path(sys.executable).with_name("py-spy")
+    return str(here) if here.exists() else shutil.which("py-spy") or "py-spy"
+
+
 def event_frame(i: int, sent_ns: int) -> bytes:
     """What a Kongjian `x.bench` frame looks like, for the servers that frame nothing."""
     return (b'{"type":"event","id":"0badcafe:%d","seq":%d,"event":"x.bench","ts":%d,'
@@ -224,12 +246,15 @@ async def start_target(name: str, n: int, procs: list, logdir: Path,
 
     else:
         key = secrets.token_hex(16)
-        mood = name.partition("@")[0].endswith("-mood")
+        base = name.partition("@")[0]
+        mood = base.endswith("-mood") or base == "kj-mem-default"
         # `kj-mem@/other/tree`: the same, running the hub from another source tree
         # (an A/B of a proposed patch); `python -m hub` imports from its cwd
         tree = Path(name.partition("@")[2]) if "@" in name else None
-        proc = spawn(kongjian_argv(port, key, redis.url if redis else None), SERVER_CORE, log,
-                     env={"PYTHONPATH": str(tree)} if tree else None, cwd=tree)
+        data = str(data_dir(logdir, name)) if base == "kj-mem-default" else "none"
+        proc = spawn(kongjian_argv(port, key, redis.url if redis else None, data=data),
+                     SERVER_CORE, log, env={"PYTHONPATH": str(tree)} if tree else None,
+                     cwd=tree)
         procs.append(proc)
         await wait_http(port, "/api/health", proc)
         users = [f"bu{i:05d}" for i in range(n)]
@@ -371,15 +396,16 @@ async def phase(live: Live, first: int, events: int, *, window: int, rate: float
 
 # ------------------------------------------------------------------------ profiling
 async def profile(live: Live, first: int, seconds: float, window: int,
-                  timeout: float, logdir: Path, publishers: int = 1) -> tuple[str, int]:
+                  timeout: float, logdir: Path, publishers: int = 1,
+                  profile_dir: Path = BENCH_DIR) -> tuple[str, int]:
     """py-spy the server while driving max load: a flame graph SVG and a raw
     collapsed-stack file, each from its own window. Returns (summary, events sent)."""
     sent_total = 0
     summary = ""
     for fmt, ext in (("raw", "txt"), ("flamegraph", "svg")):
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", live.name)
-        out = (BENCH_DIR if ext == "svg" else logdir) / f"profile-{safe}.{ext}"
-        proc = spawn(["/work/venv/bin/py-spy", "record", "--pid", str(live.server_pid),
+        out = (profile_dir if ext == "svg" else logdir) / f"profile-{safe}.{ext}"
+        proc = spawn([py_spy(), "record", "--pid", str(live.server_pid),
                       "--rate", "250", "--duration", str(int(seconds)), "--nonblocking",
                       "--format", fmt, "-o", str(out)], LOAD_CORE,
                      logdir / f"py-spy-{live.name}.log")
@@ -476,6 +502,8 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, dict[str, Any]
                 f"{r['server_util'] * 100:.0f}% / {r['gen_util'] * 100:.0f}%",
                 f"{r['machine_busy'] * 100:.0f}%",
             ])
+        if not rows:  # a phase not run (`--phases max`)
+            continue
         lines.append(f"### {title}\n")
         lines.append(table(
             ["target", "delivered", "deliveries/s", "× ws", "p50 ms", "× ws", "p99 ms", "× ws",
@@ -566,7 +594,8 @@ async def run_target(name: str, args: argparse.Namespace, logdir: Path,
                 await asyncio.sleep(0.3)
             if profile_now:
                 summary, _ = await profile(live, idx, args.profile_seconds, args.window,
-                                           args.timeout, logdir, args.publishers)
+                                           args.timeout, logdir, args.publishers,
+                                           args.profile_dir)
                 profiles[name] = summary
                 print(f"[{name}] profile:\n{summary}", flush=True)
         except Exception as exc:
@@ -575,6 +604,7 @@ async def run_target(name: str, args: argparse.Namespace, logdir: Path,
         finally:
             if live is not None:
                 await close_all(live.conns)
+    shutil.rmtree(data_dir(logdir, name), ignore_errors=True)  # its server has stopped
     return res
 
 
@@ -645,6 +675,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="py-spy each server under max load after measuring it")
     parser.add_argument("--profile-seconds", type=float, default=8.0)
+    parser.add_argument("--profile-dir", type=Path, default=BENCH_DIR,
+                        help="where the flame graphs go (default bench/)")
     parser.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
                         help="this load generator's event loop (auto: uvloop if installed); "
                              "the servers keep their own")

@@ -1,16 +1,24 @@
 """The memory engine's broker: per-user inboxes in this process, optionally journaled
-into the memory store's SQLite database so they survive a restart.
+into the memory store's SQLite database (`channels/journal.py`) so they survive a
+restart.
 
 One process is the whole cluster here, so "live delivery" is a direct call into the
 node's sink and presence is this process's own count.
+
+With a journal, deliveries are committed in groups: `deliver` queues the event and
+waits; one callback per event-loop turn takes every event queued in that turn, runs
+their checks (friend sets, registration) at that moment, assigns the seqs, journals
+them all in one transaction, and only then adds the frames to the inboxes, hands them
+to the sink and answers the waiters. Nobody sees an event a crash could lose; a batch
+that cannot be written is not delivered at all and every one of its waiters gets the
+error. Without a journal (`--data none`) the same steps run at once, inside `deliver`.
 """
 
 from __future__ import annotations
 
-import itertools
-import secrets
+import asyncio
+import logging
 import sqlite3
-from collections import deque
 from collections.abc import Collection
 from typing import Any
 
@@ -24,54 +32,37 @@ from hub.channels.base import (
     ResyncHook,
     Unregistered,
 )
-from hub.protocol import frame_event, frame_live_only, make_event_id, parse_event_id
+from hub.channels.inbox import Inbox, new_epoch
+from hub.channels.journal import Journal, JournalFailed, Loaded, Record
+from hub.protocol import frame_live_only, parse_event_id
+
+log = logging.getLogger("hub.channels.memory")
+COMPACT_MIN = 2048  # entries a compaction pass rewrites, at least
+COMPACT_MAX = 65_536  # and at most: one pass must not hold up the loop for long
 
 
-def new_epoch() -> str:
-    return secrets.token_hex(4)
+class _Delivery:
+    """One `deliver` call waiting for its group commit."""
+
+    __slots__ = ("actor", "body", "friends_of", "recipients", "registered_only", "waiter")
+
+    def __init__(self, body: bytes, recipients: list[str], registered_only: bool,
+                 friends_of: str | None, actor: str | None,
+                 waiter: asyncio.Future[list[str]] | None = None) -> None:
+        self.body = body
+        self.recipients = recipients
+        self.registered_only = registered_only
+        self.friends_of = friends_of
+        self.actor = actor
+        self.waiter = waiter
 
 
-class Inbox:
-    __slots__ = ("epoch", "frames", "id_prefix", "registered", "retention", "seq")
-
-    def __init__(self, epoch: str, seq: int, retention: int) -> None:
-        self.epoch = epoch
-        self.seq = seq
-        # The store confirmed its user exists (users are never deleted): a checked
-        # publish asks the store only about recipients it has not confirmed before.
-        self.registered = False
-        # frame_event's bytes up to the seq: `{"type":"event","id":"<epoch>:`
-        self.id_prefix = frame_event(f"{epoch}:", 0, b"{}").partition(b'","seq":')[0]
-        self.retention = retention
-        # The newest frames, oldest first; their seqs are contiguous and end at `seq`.
-        # Plain bytes, no (seq, frame) tuples: a full inbox is 1,000 objects the cyclic
-        # GC never looks at. Made on the first event: an unused inbox costs no deque.
-        self.frames: deque[bytes] | None = None
-
-    def add(self, seq: int, frame: bytes) -> None:
-        """Append the frame of `seq`, which must be `self.seq + 1`."""
-        if self.frames is None:
-            self.frames = deque(maxlen=self.retention)
-        self.frames.append(frame)
-        self.seq = seq
-
-    def after(self, seq: int) -> tuple[list[bytes], int]:
-        """The kept frames newer than `seq`, and the seq of the oldest kept one."""
-        kept = self.frames or ()
-        oldest = self.seq - len(kept) + 1
-        skip = max(0, seq + 1 - oldest)
-        return list(itertools.islice(kept, skip, None)), oldest
-
-    def frame_at(self, seq: int) -> bytes | None:
-        """The kept frame of `seq`, if it is kept."""
-        kept = self.frames or ()
-        index = seq - (self.seq - len(kept) + 1)
-        return kept[index] if 0 <= index < len(kept) else None
-
-    def head(self) -> InboxHead:
-        last_id = make_event_id(self.epoch, self.seq) if self.seq else ""
-        return InboxHead(epoch=self.epoch, seq=self.seq, last_id=last_id,
-                         frame=self.frames[-1] if self.frames else None)
+# What one delivery of a batch came to: the users refused by `registered_only` (or []),
+# or the exception its own checks raised.
+Outcome = list[str] | Exception
+# A delivery ready to apply: its frames for the inboxes, its inboxes (in the same
+# order), and the users who get it live only.
+_Ready = tuple[list[tuple[str, int, bytes]], list[Inbox], list[str], _Delivery]
 
 
 class MemoryBroker:
@@ -79,13 +70,34 @@ class MemoryBroker:
                  unregistered: Unregistered | None = None,
                  friends: FriendSet | None = None) -> None:
         self.retention = retention
-        self.journal = journal
         self.unregistered = unregistered  # the store's check, for `registered_only`
         self.friends = friends  # the store's friend sets, for `friends_of`
         self._inboxes: dict[str, Inbox] = {}
         self._sink: FrameSink | None = None
         self._online: set[str] = set()
-        self._trim_every = max(1, retention // 4)
+        self._pending: list[_Delivery] = []  # queued for this turn's group commit
+        self._flush: asyncio.Handle | None = None
+        self._compact: asyncio.Handle | None = None
+        self._compact_budget = 0
+        self._unsaved: set[str] = set()  # inboxes whose epoch the journal lacks
+        self.journal = None if journal is None else Journal(journal, retention)
+        if self.journal is not None:
+            self._restore(self.journal.load())
+
+    def _restore(self, loaded: Loaded) -> None:
+        """Rebuild every journaled inbox: its epoch, seq and retained frames."""
+        for user, epoch in loaded.epochs.items():
+            inbox = self._inboxes[user] = Inbox(epoch, 0, self.retention)
+            kept = loaded.entries.get(user)
+            if not kept:
+                continue
+            inbox.seq = kept[-1][0]
+            prefix = inbox.id_prefix
+            unused: list[int] = []  # `load` kept no more than the retention
+            for seq, body, row in kept:
+                pos = b"%d" % seq
+                inbox.keep(b"".join((prefix, pos, b'","seq":', pos, b",", body[1:])), row,
+                           unused)
 
     async def start(self, sink: FrameSink, on_resync: ResyncHook,
                     on_offline: OfflineHook | None = None, *,
@@ -93,53 +105,177 @@ class MemoryBroker:
         self._sink = sink  # no live feed to lose: no resync, nothing to hold
 
     async def close(self) -> None:
+        if self._flush is not None:  # the store closes next: commit what is queued now
+            self._flush.cancel()
+            self._commit_pending()
+        if self._compact is not None:
+            self._compact.cancel()
+            self._compact = None
         self._sink = None
 
     def health(self) -> dict[str, Any]:
-        return {"inboxes": len(self._inboxes), "journal": self.journal is not None}
+        journal = self.journal
+        return {"inboxes": len(self._inboxes), "journal": journal is not None,
+                **({"journal_rows": journal.rows, "journal_entries": journal.entries}
+                   if journal is not None else {})}
 
     def _inbox(self, user: str) -> Inbox:
         inbox = self._inboxes.get(user)
         if inbox is None:
-            inbox = self._load(user)
-            self._inboxes[user] = inbox
-        return inbox
-
-    def _load(self, user: str) -> Inbox:
-        if self.journal is None:
-            return Inbox(new_epoch(), 0, self.retention)
-        db = self.journal
-        row = db.execute("SELECT epoch FROM inbox_epochs WHERE user = ?", (user,)).fetchone()
-        if row is None:
-            epoch = new_epoch()
-            with db:
-                db.execute("INSERT INTO inbox_epochs VALUES (?, ?)", (user, epoch))
-            return Inbox(epoch, 0, self.retention)
-        inbox = Inbox(row[0], 0, self.retention)
-        rows = db.execute(
-            "SELECT seq, body FROM inbox JOIN inbox_bodies ON inbox_bodies.id = inbox.body_id"
-            " WHERE user = ? ORDER BY seq DESC LIMIT ?", (user, self.retention),
-        ).fetchall()
-        if rows:  # newest first; kept contiguous, as the journal writes them
-            newest = rows[0][0]
-            rows = [row for i, row in enumerate(rows) if row[0] == newest - i]
-            inbox.seq = newest - len(rows)
-        for seq, body in reversed(rows):
-            inbox.add(seq, frame_event(make_event_id(inbox.epoch, seq), seq, body))
+            inbox = self._inboxes[user] = Inbox(new_epoch(), 0, self.retention)
+            if self.journal is not None:
+                self._unsaved.add(user)  # journaled with the next batch
         return inbox
 
     async def deliver(self, body: bytes, recipients: Collection[str], *,
                       registered_only: bool = False,
                       friends_of: str | None = None,
                       actor: str | None = None) -> list[str]:
-        recipients = list(dict.fromkeys(recipients))  # one seq per user, even if named twice
-        live_only: list[str] = []
         if friends_of is not None or actor is not None:
             if registered_only:
                 raise ValueError("friends_of or actor and registered_only do not combine")
-            # Read now, with no await before the write: no unfriend can land in between.
             if self.friends is None:
                 raise RuntimeError("this broker was built without friend sets")
+        if registered_only and self.unregistered is None:
+            raise RuntimeError("this broker was built without a registration check")
+        users = list(dict.fromkeys(recipients))  # one seq per user, even if named twice
+        if not users:
+            return []
+        if self.journal is None:  # nothing to wait for: all of it now
+            outcome = self._run([_Delivery(body, users, registered_only, friends_of, actor)])
+            if isinstance(outcome[0], Exception):
+                raise outcome[0]
+            return outcome[0]
+        waiter: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Delivery(body, users, registered_only, friends_of, actor, waiter))
+        self._schedule_commit()
+        return await waiter
+
+    def _schedule_commit(self) -> None:
+        if self._flush is None:
+            self._flush = asyncio.get_running_loop().call_soon(self._commit_pending)
+
+    def _commit_pending(self) -> None:
+        """The group commit: every delivery queued since the last one, in one batch."""
+        self._flush = None
+        batch, self._pending = self._pending, []
+        try:
+            outcomes = self._run(batch)
+        except Exception as exc:  # nothing of the batch was applied: fail every waiter
+            if isinstance(exc, JournalFailed):
+                log.warning("inbox journal: %d deliveries not written: %s", len(batch), exc)
+            else:
+                log.exception("inbox journal: %d deliveries not written", len(batch))
+            for delivery in batch:
+                waiter = delivery.waiter
+                if waiter is not None and not waiter.done():
+                    failed = JournalFailed(str(exc) if isinstance(exc, JournalFailed)
+                                           else f"delivery failed: {exc!r}")
+                    failed.__cause__ = exc  # one exception object per waiter
+                    waiter.set_exception(failed)
+            return
+        for delivery, outcome in zip(batch, outcomes, strict=True):
+            waiter = delivery.waiter
+            if waiter is None or waiter.done():  # its caller was cancelled meanwhile
+                continue
+            if isinstance(outcome, Exception):
+                waiter.set_exception(outcome)
+            else:
+                waiter.set_result(outcome)
+
+    def _run(self, batch: list[_Delivery]) -> list[Outcome]:
+        """Check, number, journal (one transaction), then apply and publish `batch`;
+        raises, with every inbox as it was, if the batch cannot be written."""
+        outcomes: list[Outcome] = []
+        ready: list[_Ready] = []
+        journal = self.journal
+        row = 0  # the journal row of the next delivery with a record
+        try:
+            records = self._number(batch, outcomes, ready)
+            if journal is not None and (records or self._unsaved):
+                epochs = [(user, self._inboxes[user].epoch) for user in self._unsaved]
+                row = journal.write(records, epochs)
+                self._unsaved.clear()
+        except BaseException:
+            for _, touched, _, _ in ready:  # give back the seqs taken
+                for inbox in touched:
+                    inbox.seq -= 1
+            raise
+        released: list[int] = []
+        for written, touched, _, delivery in ready:
+            registered = delivery.registered_only
+            if journal is None:
+                for inbox, (_, seq, frame) in zip(touched, written, strict=True):
+                    inbox.add(seq, frame)
+            elif written:
+                for inbox, entry in zip(touched, written, strict=True):
+                    inbox.keep(entry[2], row, released)
+                row += 1
+            if registered:
+                for inbox in touched:
+                    inbox.registered = True
+        if journal is not None and records:
+            journal.release(released)
+            self._schedule_compaction(sum(len(users) for _, users, _ in records))
+        sink = self._sink
+        if sink is not None:
+            for written, _, live_only, delivery in ready:
+                try:
+                    if live_only:
+                        frame = frame_live_only(delivery.body)
+                        sink([*written, *((user, None, frame) for user in live_only)])
+                    elif written:
+                        sink(written)
+                except Exception:  # durable and in the inboxes: the sessions catch up
+                    log.exception("the frame sink failed")
+        return outcomes
+
+    def _number(self, batch: list[_Delivery], outcomes: list[Outcome],
+                ready: list[_Ready]) -> list[Record]:
+        """Each delivery's checks, seqs and frames (into `outcomes` and `ready`); the
+        records to journal. The seqs are taken from the inboxes now, the frames are
+        added only once the batch is written."""
+        inboxes = self._inboxes
+        records: list[Record] = []
+        for delivery in batch:
+            try:
+                checked = self._check(delivery)
+            except Exception as exc:  # this delivery's own check failed, not the batch
+                outcomes.append(exc)
+                continue
+            if isinstance(checked, list):
+                outcomes.append(checked)
+                continue
+            recipients, live_only = checked
+            outcomes.append([])
+            written: list[tuple[str, int, bytes]] = []
+            touched: list[Inbox] = []
+            seqs: list[int] = []
+            ready.append((written, touched, live_only, delivery))
+            # Per recipient only the position is formatted; the body's bytes are shared.
+            body = delivery.body
+            tail = body[1:]
+            for user in recipients:
+                inbox = inboxes.get(user) or self._inbox(user)
+                inbox.seq = seq = inbox.seq + 1
+                touched.append(inbox)
+                pos = b"%d" % seq
+                written.append((user, seq, b"".join(
+                    (inbox.id_prefix, pos, b'","seq":', pos, b",", tail))))
+                seqs.append(seq)
+            if recipients:
+                records.append((body, recipients, seqs))
+        return records
+
+    def _check(self, delivery: _Delivery) -> list[str] | tuple[list[str], list[str]]:
+        """The recipients to write and those to reach live only, as the friend sets and
+        registrations are now; or the unregistered users of a refused delivery."""
+        recipients = delivery.recipients
+        live_only: list[str] = []
+        friends_of, actor = delivery.friends_of, delivery.actor
+        if friends_of is not None or actor is not None:
+            # Read now, in the same callback as the write: no unfriend can land between.
+            assert self.friends is not None
             if friends_of is not None:
                 now = self.friends(friends_of)
                 recipients = [u for u in recipients if u == friends_of or u in now]
@@ -148,66 +284,63 @@ class MemoryBroker:
                 live_only = [u for u in recipients if u != actor and u not in trusted]
                 if live_only:
                     recipients = [u for u in recipients if u == actor or u in trusted]
-            if not recipients and not live_only:
-                return []
-        if registered_only:
+        elif delivery.registered_only:
             unknown = self._unregistered(recipients)
             if unknown:
                 return unknown
-        # Per recipient only the position is formatted; the body's bytes are shared.
-        tail = body[1:]
-        written: list[tuple[str, int, bytes]] = []
-        touched: list[Inbox] = []
-        inboxes = self._inboxes
-        for user in recipients:
-            inbox = inboxes.get(user) or self._inbox(user)
-            seq = inbox.seq + 1
-            pos = b"%d" % seq
-            frame = b"".join((inbox.id_prefix, pos, b'","seq":', pos, b",", tail))
-            written.append((user, seq, frame))
-            touched.append(inbox)
-        if self.journal is not None and written:
-            self._journal(body, written)  # durable before anyone sees it
-        for inbox, (_, seq, frame) in zip(touched, written, strict=True):
-            inbox.add(seq, frame)
-            if registered_only:
-                inbox.registered = True
-        if self._sink is not None:
-            if live_only:
-                frame = frame_live_only(body)
-                self._sink([*written, *((user, None, frame) for user in live_only)])
-            else:
-                self._sink(written)
-        return []
+        return recipients, live_only
 
     def _unregistered(self, users: list[str]) -> list[str]:
-        if self.unregistered is None:
-            raise RuntimeError("this broker was built without a registration check")
+        assert self.unregistered is not None
         inboxes = self._inboxes
         unconfirmed = [u for u in users
                        if (inbox := inboxes.get(u)) is None or not inbox.registered]
         return self.unregistered(unconfirmed) if unconfirmed else []
 
-    def _journal(self, body: bytes, written: list[tuple[str, int, bytes]]) -> None:
-        db = self.journal
-        assert db is not None
-        with db:
-            body_id = db.execute("INSERT INTO inbox_bodies (body) VALUES (?)", (body,)).lastrowid
-            db.executemany("INSERT INTO inbox VALUES (?, ?, ?)",
-                           [(user, seq, body_id) for user, seq, _ in written])
-            for user, seq, _ in written:
-                if seq % self._trim_every == 0:  # keep the journal bounded like the deque
-                    db.execute("DELETE FROM inbox WHERE user = ? AND seq <= ?",
-                               (user, seq - self.retention))
-            if body_id is not None and body_id % 1000 == 0:
-                db.execute("DELETE FROM inbox_bodies WHERE id NOT IN"
-                           " (SELECT body_id FROM inbox)")
+    # ---------------------------------------------------------------- compaction
+    def _schedule_compaction(self, written: int) -> None:
+        """After a batch: let the journal shed what no inbox retains any more, in a pass
+        of its own after this turn, sized to the batch so it keeps pace with writing."""
+        journal = self.journal
+        assert journal is not None
+        if not journal.due():
+            return
+        self._compact_budget += 2 * written
+        if self._compact is None:
+            self._compact = asyncio.get_running_loop().call_soon(self._compact_pass)
+
+    def _compact_pass(self) -> None:
+        self._compact = None
+        budget = min(COMPACT_MAX, max(COMPACT_MIN, self._compact_budget))
+        self._compact_budget = 0
+        try:
+            self.compact(budget)
+        except sqlite3.Error as exc:  # nothing lost: the next pass tries again
+            log.warning("inbox journal: compaction failed: %s", exc)
+
+    def compact(self, budget: int = COMPACT_MAX) -> bool:
+        """One compaction pass (`Journal.compact`); True when nothing is left to do."""
+        assert self.journal is not None
+        return self.journal.compact(self._holds, budget)
+
+    def _holds(self, user: str, seq: int, row: int) -> bool:
+        inbox = self._inboxes.get(user)
+        return inbox is not None and inbox.holds(seq, row)
+
+    # ---------------------------------------------------------------- reading
+    def _known(self, user: str) -> Inbox:
+        """`user`'s inbox; a new one's epoch is journaled with the next group commit
+        (a client may resume from `<epoch>:0`, docs/protocol.md)."""
+        inbox = self._inbox(user)
+        if self._unsaved:
+            self._schedule_commit()
+        return inbox
 
     async def head(self, user: str) -> InboxHead:
-        return self._inbox(user).head()
+        return self._known(user).head()
 
     async def replay(self, user: str, since: str, *, holding: bytes | None = None) -> Replay:
-        inbox = self._inbox(user)
+        inbox = self._known(user)
         head = inbox.head()
         parsed = parse_event_id(since)
         if parsed is None or parsed[0] != inbox.epoch:
@@ -227,12 +360,14 @@ class MemoryBroker:
         """Start `user`'s inbox over under a new epoch (see `Broker.replay`)."""
         inbox = Inbox(new_epoch(), 0, self.retention)
         if self.journal is not None:
-            with self.journal as db:
-                db.execute("DELETE FROM inbox WHERE user = ?", (user,))
-                db.execute("INSERT OR REPLACE INTO inbox_epochs VALUES (?, ?)",
-                           (user, inbox.epoch))
+            self.journal.void(user, inbox.epoch)
+            self._unsaved.discard(user)
+            old = self._inboxes.get(user)
+            if old is not None and old.rows:
+                self.journal.release(old.rows)
         self._inboxes[user] = inbox
 
+    # ---------------------------------------------------------------- live, presence
     async def subscribe(self, user: str) -> None:
         return None
 

@@ -5,6 +5,11 @@ transaction: a file is at one version or the next, never in between.
 * 1 → 2: comments and likes are on a *subject* (hub.subjects), not only a mood:
   `comments.mood_id` becomes `subject_id` with `kind` beside it ('mood' for every row
   there is), and `likes` gets the same two columns in its key.
+* 2 → 3: the inbox journal is one row per event (`journal`: the body and its recipients
+  with their seqs, `[[users…], [seqs…]]`, as `channels/journal.py` writes them) instead
+  of one `inbox` row per recipient beside `inbox_bodies`; every body that an inbox row
+  still names becomes the journal row of the same id, in the same order, and
+  `inbox_epochs` gets `start`, where a voided inbox's current epoch begins (0: none).
 """
 
 from __future__ import annotations
@@ -25,6 +30,18 @@ STEPS: dict[int, str] = {
         INSERT INTO likes_v2 SELECT 'mood', mood_id, user FROM likes;
         DROP TABLE likes;
         ALTER TABLE likes_v2 RENAME TO likes;
+    """,
+    2: """
+        ALTER TABLE inbox_epochs ADD COLUMN start INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE journal (id INTEGER PRIMARY KEY AUTOINCREMENT,
+            body BLOB NOT NULL, recipients BLOB NOT NULL);
+        INSERT INTO journal (id, body, recipients)
+            SELECT b.id, b.body, CAST(json_array(json_group_array(i.user),
+                                                 json_group_array(i.seq)) AS BLOB)
+            FROM inbox_bodies AS b JOIN inbox AS i ON i.body_id = b.id
+            GROUP BY b.id ORDER BY b.id;
+        DROP TABLE inbox;
+        DROP TABLE inbox_bodies;
     """,
 }
 

@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 
 DB_NAME = "kongjian.db"
-SCHEMA_VERSION = 2  # PRAGMA user_version of a file this code wrote (migrations.py)
+SCHEMA_VERSION = 3  # PRAGMA user_version of a file this code wrote (migrations.py)
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 COMPANIONS = ("-wal", "-shm")  # SQLite gives them the main file's mode when it makes them
 
@@ -69,10 +69,10 @@ CREATE TABLE IF NOT EXISTS visit_counts (owner TEXT NOT NULL, day INTEGER NOT NU
     count INTEGER NOT NULL, PRIMARY KEY (owner, day)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS points_daily (user TEXT NOT NULL, action TEXT NOT NULL,
     day INTEGER NOT NULL, earned INTEGER NOT NULL, PRIMARY KEY (user, action, day));
-CREATE TABLE IF NOT EXISTS inbox_epochs (user TEXT PRIMARY KEY, epoch TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS inbox_bodies (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS inbox (user TEXT NOT NULL, seq INTEGER NOT NULL,
-    body_id INTEGER NOT NULL, PRIMARY KEY (user, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS inbox_epochs (user TEXT PRIMARY KEY, epoch TEXT NOT NULL,
+    start INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    body BLOB NOT NULL, recipients BLOB NOT NULL);
 """
 
 

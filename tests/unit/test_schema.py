@@ -58,3 +58,47 @@ def test_a_schema_1_file_moves_to_subjects_keeping_its_comments_and_likes(
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     store.db.close()
     SqliteStore.open(path).db.close()  # and opens again, as a file of this version
+
+
+async def test_a_schema_2_file_moves_its_inboxes_into_the_journal(tmp_path: Path) -> None:
+    """Schema 2 journaled one `inbox` row per recipient beside `inbox_bodies`; schema 3
+    has one `journal` row per event. The inboxes read the same after the move: epochs,
+    seqs and frames, and they go on from their heads."""
+    from hub.channels.memory import MemoryBroker
+    from hub.protocol import encode_event_body, frame_event, seq_of
+
+    bodies = [encode_event_body("mood", n, {"mood": {"text": f"旧{n}"}}) for n in range(5)]
+    path = tmp_path / "k.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript((Path(__file__).parent / "data" / "schema_v2.sql").read_text())
+        conn.executemany("INSERT INTO inbox_epochs VALUES (?, ?)",
+                         [("ann", "e0a0"), ("bob", "e0b0"), ("cat", "e0c0")])
+        conn.executemany("INSERT INTO inbox_bodies VALUES (?, ?)", enumerate(bodies, 1))
+        # ann got four (one past a retention of 3, not yet trimmed), bob two;
+        # body 5 is an orphan that a trim left behind; cat has an epoch and no event
+        conn.executemany("INSERT INTO inbox VALUES (?, ?, ?)",
+                         [("ann", n, n) for n in range(1, 5)]
+                         + [("bob", 1, 2), ("bob", 2, 4)])
+        conn.execute("PRAGMA user_version = 2")
+    store = SqliteStore.open(path)
+    db = store.db
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "journal" in tables and not {"inbox", "inbox_bodies"} & tables
+    assert [r[0] for r in db.execute("SELECT id FROM journal ORDER BY id")] == [1, 2, 3, 4]
+    broker = MemoryBroker(retention=3, journal=db)
+    ann = await broker.head("ann")
+    assert (ann.epoch, ann.seq) == ("e0a0", 4)
+    ann_frames = (await broker.replay("ann", "e0a0:0")).frames
+    assert ann_frames == [frame_event(f"e0a0:{n}", n, bodies[n - 1]) for n in (2, 3, 4)]
+    bob_frames = (await broker.replay("bob", "e0b0:0")).frames
+    assert bob_frames == [frame_event("e0b0:1", 1, bodies[1]), frame_event("e0b0:2", 2, bodies[3])]
+    assert (await broker.head("cat")).epoch == "e0c0"
+    got: list[tuple[str, int | None]] = []
+    await broker.start(lambda frames: got.extend((u, s) for u, s, _ in frames), lambda: None)
+    await broker.deliver(bodies[0], ["ann", "bob", "cat"])
+    assert got == [("ann", 5), ("bob", 3), ("cat", 1)]
+    assert seq_of((await broker.head("cat")).frame or b"") == 1
+    await broker.close()
+    db.close()
+    SqliteStore.open(path).db.close()  # and opens again, as a file of this version
