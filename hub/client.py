@@ -124,7 +124,7 @@ class Client:
         self.name = name
         self.hello: dict[str, Any] = {}
         self.last_id: str | None = None
-        self.events_seen: list[Event] = []  # every event, in arrival order
+        self.events_seen: list[Event] = []  # every event, in arrival order (live-only too)
         self.close_code: int | None = None
         self.connections = 0  # how many times a socket was established
         self._events: list[Event] = []
@@ -223,6 +223,16 @@ class Client:
         self.close_code = code
         async with self._changed:
             self._changed.notify_all()
+
+    @property
+    def inbox_events(self) -> list[Event]:
+        """The events seen that came from the inbox (with an id and a seq), in order."""
+        return [e for e in self.events_seen if e.seq is not None]
+
+    @property
+    def last_seq(self) -> int | None:
+        """The seq of the last inbox event seen (what `last_id` names)."""
+        return next((e.seq for e in reversed(self.events_seen) if e.seq is not None), None)
 
     async def _dispatch(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 
 from hub.channels.base import Broker, Replay
@@ -24,6 +24,7 @@ from hub.hashing import PasswordHashing
 from hub.http_ratelimit import HttpOpLimiter
 from hub.lockout import ADDRESS, LocalBuckets
 from hub.metrics import Metrics
+from hub.notes import Change
 from hub.protocol import (
     encode_event_body,
     encode_heartbeat,
@@ -34,6 +35,7 @@ from hub.protocol import (
 from hub.session import HistoryLost, Session
 from hub.sessions import SessionPurge
 from hub.store.base import Store
+from hub.together import together
 
 log = logging.getLogger("hub.node")
 
@@ -98,18 +100,37 @@ class Node:
         self.services.append(service)
 
     async def publish(self, event: str, data: Any, audience: Collection[str], *,
-                      friends_of: str | None = None, actor: str | None = None) -> None:
+                      friends_of: str | None = None, actor: str | None = None,
+                      notes: Sequence[Change] = ()) -> None:
         """Write `event` into every inbox of `audience` and deliver it live. With
         `friends_of`, a friends-only event of that user's: whoever in `audience` is no
         longer their friend when it is written is skipped (the audience was read before).
         With `actor`, the user whose act it is: whoever in `audience` is not their
-        friend gets it live only, into no inbox (`Broker.deliver`)."""
+        friend gets it live only, into no inbox (`Broker.deliver`). `notes` are the
+        与我相关 changes the event makes, written beside it (on Redis in the same round
+        trip: both go out on the auto-pipelined connection at once)."""
         if not audience:
+            await self.notify(notes)
             return
-        body = encode_event_body(event, self.clock.now_ms(), data)
-        await self.broker.deliver(body, audience, friends_of=friends_of, actor=actor)
+        now = self.clock.now_ms()
+        body = encode_event_body(event, now, data)
+        deliver = self.broker.deliver(body, audience, friends_of=friends_of, actor=actor)
+        if notes:
+            _, frames = await together(deliver, self.store.apply_notes(notes, now))
+            await self._signal_notes(frames)
+        else:
+            await deliver
         self.metrics.events.inc()
         self.metrics.recipients.inc(len(audience))
+
+    async def notify(self, notes: Sequence[Change]) -> None:
+        """与我相关 changes with no event of their own (an unlike's withdrawal)."""
+        if notes:
+            await self._signal_notes(await self.store.apply_notes(notes, self.clock.now_ms()))
+
+    async def _signal_notes(self, frames: Sequence[tuple[str, bytes]]) -> None:
+        for user, frame in frames:  # after the event's own frames: a tab sees both
+            await self.broker.signal(frame, [user])
 
     async def publish_to(self, event: str, data: Any, users: Collection[str]) -> list[str]:
         """Publish to `users` if every one of them is registered; else deliver nothing

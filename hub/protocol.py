@@ -87,6 +87,19 @@ def encode_hello(data: dict[str, Any]) -> bytes:
     return orjson.dumps({"type": "hello", "data": data})
 
 
+def encode_notify(ts: int, unread: int, *, note: Any = None,
+                  withdrawn: list[str] | None = None) -> bytes:
+    """与我相关's live count for every tab of one user: a live-only `notify` event (no
+    id, no seq: the notifications themselves are kept by the store, not the inbox),
+    with the note that was added or the causes that were withdrawn."""
+    data: dict[str, Any] = {"unread": unread}
+    if note is not None:
+        data["note"] = note
+    if withdrawn:
+        data["withdrawn"] = withdrawn
+    return frame_live_only(encode_event_body("notify", ts, data))
+
+
 def encode_presence(user: str, online: bool) -> bytes:
     return orjson.dumps({"type": "presence", "data": {"user": user, "online": online}})
 

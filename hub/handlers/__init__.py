@@ -12,6 +12,7 @@ from hub.handlers import (
     guestbook,
     likes,
     moods,
+    notifications,
     owner,
     space,
     system,
@@ -30,4 +31,5 @@ ALL_HANDLERS: dict[str, Handler] = {
     **space.HANDLERS,
     **friends.HANDLERS,
     **owner.HANDLERS,
+    **notifications.HANDLERS,
 }

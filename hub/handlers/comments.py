@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub import policy, subjects, validate
+from hub import notes, policy, subjects, validate
 from hub.channels.audience import actor_of, friends_only_owner
 from hub.errors import bad_request, forbidden, not_found
 from hub.handlers.common import awards, people, person, refusals, space_quota
@@ -41,10 +41,11 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         who["display_name"], who["head_portrait"])
     # Beside the comment, who it concerns, so a client can tell "replied to you" without
     # the parent comment on its screen.
+    replied = parent["author"] if parent is not None else None
     await node.publish("comment", {
-        "comment": comment, **owner_fields(subject, target),
-        "reply_to_author": parent["author"] if parent is not None else None,
-    }, audience, friends_of=friends_only_owner(target), actor=actor_of(ctx.user, owner))
+        "comment": comment, **owner_fields(subject, target), "reply_to_author": replied,
+    }, audience, friends_of=friends_only_owner(target), actor=actor_of(ctx.user, owner),
+        notes=notes.on_comment(subject, owner, comment, replied))
     if owner != ctx.user:
         await awards(node, (ctx.user, "comment.post"), (owner, "comment.received"))
     return {"comment": comment}
@@ -69,8 +70,11 @@ async def delete(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     if await node.store.delete_comment(comment_id) is None:
         raise not_found(f"no comment {comment_id}")  # deleted meanwhile
     audience = await audience_of(node, target) | {comment["author"], ctx.user}
+    parent = await _maybe_comment(node, comment["reply_to"])
     await node.publish("comment.deleted", {"comment_id": comment_id, **subject.fields(),
-                                           "owner": owner}, audience)
+                                           "owner": owner}, audience,
+                       notes=notes.on_comment_deleted(subject, owner, comment_id,
+                                                      parent["author"] if parent else None))
     return {}
 
 

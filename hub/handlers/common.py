@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TypedDict
 
-from hub import levels
+from hub import levels, notes
 from hub.channels.audience import level_audience, mood_audience
 from hub.clock import day_of
 from hub.errors import ErrorCode, RetryLater, conflict, not_found
@@ -73,8 +73,10 @@ async def award(node: Node, user: str, action: str) -> None:
         user, action, day_of(node.clock.now_ms()), rule.points, rule.daily_cap)
     if levels.level_for(after) > levels.level_for(before):
         friends = await node.store.friends(user)
+        level = levels.level_for(after)
         await node.publish("level.up", {"user": user, "level": levels.info(after)},
-                           level_audience(user, friends))
+                           level_audience(user, friends),
+                           notes=notes.on_level_up(user, level, node.clock.now_ms()))
 
 
 async def awards(node: Node, *grants: tuple[str, str]) -> None:

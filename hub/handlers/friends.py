@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub import validate
+from hub import notes, validate
 from hub.channels.audience import pair
 from hub.errors import bad_request, conflict, not_found
 from hub.handlers import guards
@@ -21,7 +21,8 @@ async def _befriend(ctx: Context, other: str) -> bool:
     if not await ctx.node.store.add_friendship(ctx.user, other):
         return False
     await ctx.node.publish("friend.added", {"users": sorted((ctx.user, other))},
-                           pair(ctx.user, other))
+                           pair(ctx.user, other),
+                           notes=notes.on_friend_added(other, ctx.user, ctx.node.clock.now_ms()))
     return True
 
 
@@ -53,7 +54,8 @@ async def request(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     who = person(await people(ctx.node, [ctx.user]), ctx.user)  # drawn as everywhere else
     await ctx.node.publish("friend.request", {
         "from": ctx.user, "from_name": who["display_name"],
-        "from_portrait": who["head_portrait"]}, {to}, actor=ctx.user)
+        "from_portrait": who["head_portrait"]}, {to}, actor=ctx.user,
+        notes=notes.on_friend_request(ctx.user, to, ctx.node.clock.now_ms()))
     return {}
 
 

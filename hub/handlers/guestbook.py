@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub import validate
+from hub import notes, validate
 from hub.channels.audience import actor_of, pair
 from hub.errors import bad_request, forbidden, not_found
 from hub.handlers import guards
@@ -49,7 +49,7 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     who = person(await people(node, [ctx.user]), ctx.user)
     entry["author_name"], entry["author_portrait"] = who["display_name"], who["head_portrait"]
     await node.publish("guestbook", {"entry": entry}, pair(owner, ctx.user),
-                       actor=actor_of(ctx.user, owner))
+                       actor=actor_of(ctx.user, owner), notes=notes.on_guestbook(entry))
     if owner != ctx.user:
         await award(node, ctx.user, "guestbook.post")
     return {"entry": entry}
@@ -73,7 +73,8 @@ async def delete(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     # Into both inboxes (no actor): whoever's inbox kept the entry must keep its end.
     await ctx.node.publish("guestbook.deleted", {"entry_id": entry["id"],
                                                  "owner": entry["owner"]},
-                           pair(entry["owner"], entry["author"]))
+                           pair(entry["owner"], entry["author"]),
+                           notes=notes.on_guestbook_deleted(entry))
     return {}
 
 
@@ -90,7 +91,8 @@ async def reply(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     updated["author_name"], updated["author_portrait"] = (
         who["display_name"], who["head_portrait"])
     await node.publish("guestbook.reply", {"entry": updated},
-                       pair(updated["owner"], updated["author"]), actor=ctx.user)
+                       pair(updated["owner"], updated["author"]), actor=ctx.user,
+                       notes=notes.on_guestbook_reply(updated, node.clock.now_ms()))
     return {"entry": updated}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub import subjects, validate
+from hub import notes, subjects, validate
 from hub.channels.audience import actor_of, friends_only_owner
 from hub.handlers.common import people, person
 from hub.handlers.posts import owner_fields, visible_post
@@ -25,7 +25,9 @@ async def _toggle(ctx: Context, data: dict[str, Any], liked: bool) -> dict[str, 
             "like", {**subject.fields(), **owner_fields(subject, post), "user": ctx.user,
                      "likes": count, "liked": liked},
             audience, friends_of=friends_only_owner(post),
-            actor=actor_of(ctx.user, post["author"]))
+            actor=actor_of(ctx.user, post["author"]),
+            notes=notes.on_like(subject, post["author"], ctx.user, liked,
+                                ctx.node.clock.now_ms()))
     return {"likes": count}
 
 

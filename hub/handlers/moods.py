@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub import validate
+from hub import notes, validate
 from hub.channels.audience import friends_only_owner, mood_audience
 from hub.errors import forbidden, not_found
 from hub.handlers.common import award, decorate, mood_audience_of
@@ -68,7 +68,9 @@ async def delete(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         raise forbidden("only the author may delete a mood")
     audience = await mood_audience_of(node, mood)
     await node.store.delete_mood(mood_id)
-    await node.publish(*deletion(Subject("mood", mood_id)), audience)
+    subject = Subject("mood", mood_id)
+    await node.publish(*deletion(subject), audience,
+                       notes=notes.on_post_deleted(subject, mood["author"]))
     return {}
 
 

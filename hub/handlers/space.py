@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub import catalog, levels, policy, validate
+from hub import catalog, levels, notes, policy, validate
 from hub.catalog import Unlockable
 from hub.channels.audience import visible_sources, visit_audience
 from hub.clock import day_of
@@ -46,7 +46,8 @@ async def get(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
             who = person(await people(node, [me]), me)
             await node.publish("visit", {
                 "owner": owner, "visitor": me, "ts": now, "visitor_name": who["display_name"],
-                "visitor_portrait": who["head_portrait"]}, visit_audience(owner, me), actor=me)
+                "visitor_portrait": who["head_portrait"]}, visit_audience(owner, me), actor=me,
+                notes=notes.on_visit(owner, me, now, day_of(now)))
             await award(node, owner, "visit.received")
         user = await existing_user(ctx, owner)  # points may have changed
     sources = visible_sources(me, owner, me in owner_friends)

@@ -121,6 +121,23 @@ class Keys:
         """Sorted set: visitor → ts (ms) of their latest visit."""
         return f"{self.user_tag(owner)}:visitors"
 
+    def notes(self, user: str) -> str:
+        """Sorted set: the user's notifications (与我相关, hub.notes) by cause, score = id;
+        at most `notes.MAX_NOTES`, the newest."""
+        return f"{self.user_tag(user)}:notes"
+
+    def notes_data(self, user: str) -> str:
+        """Hash: cause → the notification as JSON (`notes.Note`)."""
+        return f"{self.user_tag(user)}:notes:data"
+
+    def notes_unread(self, user: str) -> str:
+        """Set: the causes of the user's unread notifications."""
+        return f"{self.user_tag(user)}:notes:unread"
+
+    def notes_seq(self, user: str) -> str:
+        """String: the last notification id given to the user (INCR)."""
+        return f"{self.user_tag(user)}:notes:seq"
+
     def visit_counts(self, owner: str) -> str:
         """Hash: ``total`` visits to the owner's space and ``d<day>`` the UTC day's, each
         visitor counted once a day (add_visit.lua); only today's and yesterday's days

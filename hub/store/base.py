@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 
 from hub.lockout import Reservation
 from hub.models import Comment, Entry, Gift, Mood, UserRecord, Visibility, Visit
+from hub.notes import Change, Note
 from hub.policy import SpaceSettings, Ties
 from hub.subjects import Subject
 
@@ -152,6 +153,28 @@ class Store(Protocol):
 
     async def ties(self, owner: str, viewer: str) -> Ties:
         """Whether they are friends and whether either blocked the other."""
+        ...
+
+    # 与我相关 (hub.notes)
+    async def apply_notes(self, changes: Sequence[Change], ts: int
+                          ) -> list[tuple[str, bytes]]:
+        """Add and withdraw notifications, and tell each user's tabs their unread count:
+        the (user, `notify` frame) pairs left for the node to signal — none on Redis,
+        whose scripts publish them. Issued beside the event's delivery, it rides in the
+        delivery's round trip."""
+        ...
+
+    async def notes(self, user: str, before: str | None, limit: int
+                    ) -> list[tuple[Note, bool]]:
+        """(note, read), newest first, ids below `before`."""
+        ...
+
+    async def unread_notes(self, user: str) -> int: ...
+
+    async def read_notes(self, user: str, ids: Sequence[str] | None, ts: int
+                         ) -> tuple[int, bytes]:
+        """Mark `ids` read (None: all); (unread after, the `notify` frame to signal,
+        or b"" when the store published it)."""
         ...
 
     # friends

@@ -77,6 +77,7 @@ from hub.redis.resp import packed
 from hub.redis.scripts import load_scripts
 from hub.store.redis_accounts import RedisAccounts
 from hub.store.redis_guestbook import RedisGuestbook
+from hub.store.redis_notes import RedisNotes
 from hub.store.redis_reactions import RedisReactions
 from hub.store.redis_social import SCRIPTS
 from hub.store.redis_space import RedisSpace
@@ -87,7 +88,7 @@ TIMELINE_RETRIES = 3  # a mood deleted between the two reads of `timeline` is re
 DELETE_RETRIES = 20  # another delete of the same mood running at once
 
 
-class RedisStore(RedisReactions, RedisSpace, RedisGuestbook, RedisAccounts):
+class RedisStore(RedisReactions, RedisSpace, RedisGuestbook, RedisNotes, RedisAccounts):
     def __init__(self, client: Redis, keys: Keys, pipe: AutoPipeline | None = None) -> None:
         super().__init__(client, keys, pipe)
         self.probe: asyncio.Task[None] | None = None  # see `health`

@@ -22,6 +22,7 @@ from hub.store.base import Refused, RequestRules, SpaceQuota
 from hub.store.schema import apply_schema, check_database
 from hub.store.sqlite_accounts import SqliteAccounts
 from hub.store.sqlite_guestbook import SqliteGuestbook
+from hub.store.sqlite_notes import SqliteNotes
 from hub.store.sqlite_reactions import SqliteReactions
 from hub.store.sqlite_space import SqliteSpace
 from hub.subjects import Subject
@@ -29,7 +30,7 @@ from hub.subjects import Subject
 FRIENDS_CACHED = 20_000  # users whose friend sets are kept in memory (LRU)
 
 
-class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace, SqliteGuestbook):
+class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace, SqliteGuestbook, SqliteNotes):
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.db = conn
         self.path = path

@@ -63,8 +63,8 @@ async def test_reconnect_survives_http_errors_and_resumes(make_hub: MakeHub,
         assert event.data["mood"]["text"] == "back again"
         assert client.connections == 2
         assert client.hello["gap"] is False
-        assert [e.seq for e in client.events_seen] == list(
-            range(client.events_seen[0].seq, client.events_seen[-1].seq + 1))
+        assert [e.seq for e in client.inbox_events] == list(
+            range(client.inbox_events[0].seq, client.last_seq + 1))
     finally:
         await users.close()
 

@@ -47,12 +47,12 @@ async def test_sigterm_drains_and_a_restart_keeps_everything(
     try:
         alice, bob = await users.new("al"), await users.new("bo")
         await befriend(alice, bob)
-        since, since_seq = alice.last_id, alice.events_seen[-1].seq
+        since, since_seq = alice.last_id, alice.last_seq
         epoch = alice.hello["epoch"]
         posted = [(await bob.call("mood.post", {"text": f"持久 {n}"}))["mood"]
                   for n in range(3)]
         await alice.next_event("mood", where=lambda e: e.data["mood"]["id"] == posted[-1]["id"])
-        before = [e for e in alice.events_seen if e.seq > since_seq]
+        before = [e for e in alice.inbox_events if e.seq > since_seq]
 
         code = await asyncio.to_thread(first.signal, signal.SIGTERM)
         assert code == 0, first.read_output()
@@ -70,7 +70,7 @@ async def test_sigterm_drains_and_a_restart_keeps_everything(
         assert back.hello["epoch"] == epoch and back.hello["gap"] is False
         assert back.hello["seq"] == before[-1].seq
         await back.next_event(where=lambda e: e.seq == before[-1].seq)
-        assert [(e.id, e.seq, e.event, e.data) for e in back.events_seen] == [
+        assert [(e.id, e.seq, e.event, e.data) for e in back.inbox_events] == [
             (e.id, e.seq, e.event, e.data) for e in before]
         friends = (await back.call("friends.list"))["friends"]
         assert [f["user"] for f in friends] == [bob.name]
@@ -98,7 +98,7 @@ async def test_sigkill_loses_nothing_acknowledged(
     try:
         alice, bob = await users.new("ka"), await users.new("kb")
         await befriend(alice, bob)
-        since, since_seq = alice.last_id, alice.events_seen[-1].seq
+        since, since_seq = alice.last_id, alice.last_seq
         mood = (await bob.call("mood.post", {"text": "acknowledged"}))["mood"]
         code = await asyncio.to_thread(first.signal, signal.SIGKILL)  # right after the ack
         assert code == -signal.SIGKILL

@@ -60,7 +60,7 @@ async def test_resume_replays_200_missed_events_in_order_then_live(
     await befriend(reader, friend)
     since = reader.last_id
     assert since is not None
-    since_seq = reader.events_seen[-1].seq
+    since_seq = reader.last_seq
     await reader.close()
 
     missed = [f"m{n}" for n in range(200)]
@@ -81,7 +81,7 @@ async def test_resume_replays_200_missed_events_in_order_then_live(
     await back.next_event(where=lambda e: e.seq == final["seq"], timeout=20)
     _contiguous(back.events_seen, since_seq + 1, int(final["seq"]))
     assert _mood_texts(back.events_seen) == missed + live
-    assert back.events_seen[-1].id == final["last_id"]
+    assert back.inbox_events[-1].id == final["last_id"]
     await back.call("ping")  # a round trip behind everything queued: no late duplicate
     assert len(back.events_seen) == int(final["seq"]) - since_seq
 
@@ -90,7 +90,7 @@ async def test_resume_while_events_keep_coming(hub: InProcessHub, users: Users) 
     """Reconnect in the middle of a stream: the replay and the live tail join exactly."""
     reader, friend = await users.new("rs"), await users.new("fs")
     await befriend(reader, friend)
-    since, since_seq = reader.last_id, reader.events_seen[-1].seq
+    since, since_seq = reader.last_id, reader.last_seq
     await reader.close()
     texts = [f"s{n}" for n in range(150)]
     producer = asyncio.create_task(_post_all(hub.url, friend.token, texts))
@@ -116,7 +116,7 @@ async def test_no_since_means_no_replay_and_hello_names_the_head(
     for n in range(3):
         await friend.call("mood.post", {"text": f"old{n}"})
     await reader.next_event("mood", where=lambda e: e.data["mood"]["text"] == "old2")
-    last = reader.events_seen[-1]
+    last = reader.inbox_events[-1]
     tab = await users.tab(reader)
     assert tab.hello["seq"] == last.seq and tab.hello["last_id"] == last.id
     assert tab.hello["gap"] is False and tab.hello["replayed"] == 0
@@ -130,7 +130,7 @@ async def test_no_since_means_no_replay_and_hello_names_the_head(
 async def test_since_at_the_head_replays_nothing(hub: InProcessHub, users: Users) -> None:
     reader, friend = await users.new("hr"), await users.new("hf")
     await befriend(reader, friend)
-    head = reader.events_seen[-1].seq
+    head = reader.last_seq
     tab = await users.tab(reader, since=reader.last_id)
     assert tab.hello["gap"] is False and tab.hello["replayed"] == 0
     assert tab.hello["seq"] == head
@@ -171,7 +171,7 @@ async def test_since_older_than_retention_is_a_gap(make_hub: MakeHub, engine: st
     try:
         reader, friend = await users.new("or"), await users.new("of")
         await befriend(reader, friend)
-        since, since_seq = reader.last_id, reader.events_seen[-1].seq
+        since, since_seq = reader.last_id, reader.last_seq
         await reader.close()
         # redis may trim approximately (whole stream nodes), so overshoot there
         count = 30 if engine == "memory" else 250
