@@ -1,6 +1,8 @@
 // app.js — the composition root of the browser client: boots the connection, shows
-// login or the app, routes #/feed, #/space/<user>, #/friends, #/notifications, and
-// dispatches every server event to the views that care. Feature logic lives in js/.
+// login or the app, routes #/feed, #/space/<user>, #/friends, #/notifications,
+// #/settings, and dispatches every server event to the views that care: through the
+// switch below, then to the features that register themselves (js/features.js).
+// Feature logic lives in js/.
 
 import { el, $, $$, toast } from './js/dom.js';
 import * as api from './js/api.js';
@@ -9,7 +11,7 @@ import { state, me, on, setLevel, setPresence, presenceLost, rememberMood, reset
 import { mountAuth } from './js/auth.js';
 import { mountFeed, refetchFeed, onMood as feedMood } from './js/feed.js';
 import { applyLike, applyComment, removeMood } from './js/mood.js';
-import { mountSpace, refetchSpace, onMood as spaceMood, onGuestbook, onVisit, onLevel, onFriendship } from './js/space.js';
+import { mountSpace, refetchSpace, onMood as spaceMood, onVisit, onLevel, onFriendship } from './js/space.js';
 import { mountFriends, loadFriends, onFriendEvent, paintOnline } from './js/friends.js';
 import { loadCatalog, onGift, giftShelf, closeGiftDialog } from './js/gifts.js';
 import { initNotify, notifyEvent, mountNotifications, resetNotify } from './js/notify.js';
@@ -21,19 +23,13 @@ import { openAccount, closeAccount } from './js/account.js';
 import { applyProfile } from './js/profile.js';
 import { noteHello, noteEvent, onSynced } from './js/missed.js';
 import { forgetDrafts } from './js/drafts.js';
-
-const CONN_LABELS = {
-  connecting: ['连接中', 'Connecting'],
-  connected: ['已连接', 'Connected'],
-  reconnecting: ['重连中', 'Reconnecting'],
-  offline: ['离线', 'Offline'],
-  'signed-out': ['未登录', 'Signed out'],
-};
+import { paintConn } from './js/connbadge.js';
+import { mountSettings } from './js/settings.js';
+import { FEATURES } from './js/features.js';
 
 let unmount = null;
 let currentUser = null;
 let routedOnce = false;
-let connTicker = null;
 
 // ---- shell ----
 
@@ -42,28 +38,6 @@ function show(which) {
   $('#auth').hidden = which !== 'auth';
   $('#app').hidden = which !== 'app';
   $('#topbar-user').hidden = which !== 'app';
-}
-
-function paintConn(detail) {
-  const { state: s } = detail;
-  const node = $('#conn-state');
-  const retry = $('#conn-retry');
-  node.dataset.state = s;
-  clearInterval(connTicker);
-  const waiting = (s === 'reconnecting' || s === 'offline') && !conn.stopped && conn.retryAt > Date.now();
-  const [zh, en] = CONN_LABELS[s] || [s, ''];
-  // The countdown ticks outside the live region's spoken text (aria-hidden).
-  const countdown = el('span', { class: 'conn-countdown', testid: 'conn-countdown', 'aria-hidden': 'true' });
-  node.textContent = '';
-  node.append(`${zh} `, el('span', { class: 'en-wide', text: en }), countdown);
-  const tick = () => {
-    const left = Math.max(0, Math.ceil((conn.retryAt - Date.now()) / 1000));
-    countdown.textContent = waiting && left > 0 ? ` · ${left}s` : '';
-  };
-  tick();
-  if (waiting) connTicker = setInterval(tick, 1000);
-  retry.hidden = !(s === 'offline' || s === 'reconnecting') || conn.stopped;
-  document.body.dataset.conn = s;
 }
 
 function paintMe() {
@@ -103,7 +77,7 @@ function parseRoute() {
   });
   const [name, arg] = parts;
   if (name === 'space') return { name: 'space', user: !arg || arg === 'me' ? me() : arg.toLowerCase() };
-  if (name === 'friends' || name === 'notifications') return { name };
+  if (name === 'friends' || name === 'notifications' || name === 'settings') return { name };
   return { name: 'feed' };
 }
 
@@ -124,6 +98,7 @@ function route() {
   if (r.name === 'space') unmount = mountSpace(view, r.user);
   else if (r.name === 'friends') unmount = mountFriends(view);
   else if (r.name === 'notifications') unmount = mountNotifications(view);
+  else if (r.name === 'settings') unmount = mountSettings(view);
   else unmount = mountFeed(view);
   if (routedOnce) { window.scrollTo(0, 0); $('#main').focus({ preventScroll: true }); }
   routedOnce = true;
@@ -172,6 +147,7 @@ function endSession(message) {
   currentUser = null;
   reset();
   resetNotify();
+  for (const f of FEATURES) if (f.reset) f.reset();
   setOwnSkin('classic');
   $('#view').textContent = '';
   $('#my-gifts').textContent = '';
@@ -282,7 +258,6 @@ conn.addEventListener('event', (e) => {
     case 'comment': if (d.comment) applyComment(d.comment); break;
     case 'like': applyLike(d); break;
     case 'gift': if (d.gift) onGift(d.gift); break;
-    case 'guestbook': if (d.entry) onGuestbook(d.entry); break;
     case 'visit':
       learnName(d.visitor, d.visitor_name);
       learnPortrait(d.visitor, d.visitor_portrait);
@@ -308,6 +283,10 @@ conn.addEventListener('event', (e) => {
       break;
     }
     default: break;
+  }
+  for (const f of FEATURES) {
+    const handle = f.events && f.events[frame.event];
+    if (handle) { try { handle(d, frame); } catch (err) { console.error(err); } }
   }
   notifyEvent(frame);
 });

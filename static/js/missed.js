@@ -10,7 +10,8 @@ const EVENT_NAMES = {
   mood: '说说 mood', 'mood.deleted': '删除 deleted', comment: '评论 comment', like: '赞 like', gift: '礼物 gift',
   guestbook: '留言 guestbook', visit: '访客 visit', 'level.up': '升级 level-up', 'friend.request': '好友请求 request',
   'friend.added': '新好友 friend', 'friend.removed': '删除好友 unfriend', 'friend.declined': '拒绝 declined',
-  profile: '资料 profile',
+  profile: '资料 profile', 'guestbook.reply': '主人回复 reply', 'guestbook.deleted': '删除留言 message deleted',
+  'comment.deleted': '删除评论 comment deleted',
 };
 
 const key = (user) => `kj:seen:${user}`;
@@ -33,6 +34,7 @@ function actorOf(frame) {
     case 'like': case 'profile': return d.user;
     case 'gift': return d.gift && d.gift.from;
     case 'guestbook': return d.entry && d.entry.author;
+    case 'guestbook.reply': return d.entry && d.entry.owner;
     case 'visit': return d.visitor;
     case 'friend.request': return d.from;
     case 'mood.deleted': return state.moodAuthors.get(String(d.mood_id)) ?? null; // read before it goes

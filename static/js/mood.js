@@ -1,12 +1,15 @@
-// mood.js — one mood (说说) card: text, tag, visibility, likes, comments and replies,
-// delete; plus the live updaters that patch every card on screen when a `like`,
-// `comment` or `mood.deleted` event arrives. Used by the feed and by space pages.
+// mood.js — one mood (说说) card: text, tag, visibility, likes (and who liked:
+// likers.js), comments and replies (each deletable by its author and the mood's owner:
+// commentdel.js), delete; plus the live updaters that patch every card on screen when a
+// `like`, `comment` or `mood.deleted` event arrives. Used by the feed and by space pages.
 
 import { el, $, $$, attr, timeEl, busy, toast, blankHint, limitHint, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, rememberMood } from './state.js';
 import { portrait, learnPortrait, userLink, tagChip, visibilityChip } from './widgets.js';
 import { sendOnCtrlEnter, tellDraftLost } from './drafts.js';
+import { commentDeleteButton, isCommentDeleted } from './commentdel.js';
+import { likersLine, likesChanged } from './likers.js';
 
 const cards = (moodId) => $$(`[data-testid=mood][data-id="${attr(moodId)}"]`);
 
@@ -28,7 +31,7 @@ export function renderMood(mood) {
   const list = el('ul', { class: 'comments', testid: 'comment-list' });
   const card = el('article', { class: ['mood', 'card', mine && 'mood-mine'], testid: 'mood', data: { id: mood.id, author: mood.author, visibility: mood.visibility || 'public' } });
   // The list is not in the card yet: hand it over, so a reply finds its parent.
-  for (const c of mood.comments || []) list.appendChild(renderComment(c, card, list));
+  for (const c of mood.comments || []) if (!isCommentDeleted(c.id)) list.appendChild(renderComment(c, card, list));
 
   const form = commentForm(mood, card);
   const commentBtn = el('button', { type: 'button', class: 'btn-act', testid: 'comment-btn', on: { click: () => { form.reply(null); $('input', form).focus(); } } },
@@ -45,7 +48,7 @@ export function renderMood(mood) {
         userLink(mood.author, mood.author_name, 'user-link mood-author'),
         el('div', { class: 'mood-sub' }, timeEl(mood.ts), visibilityChip(mood.visibility), tagChip(mood.tag)))),
     text, foldToggle(text),
-    actions, list, form);
+    actions, likersLine(card, mood), list, form);
   return card;
 }
 
@@ -183,7 +186,7 @@ export function renderComment(c, card, list = card && $('[data-testid=comment-li
     target ? el('span', { class: 'reply-to', testid: 'comment-reply-to' }, ' 回复 ', userLink(target.dataset.author, $('.comment-author', target).textContent)) : null,
     el('span', { class: 'sep', text: '：' }),
     el('span', { class: 'comment-text', testid: 'comment-text', text: c.text }),
-    ' ', timeEl(c.ts), ' ', replyBtn);
+    ' ', timeEl(c.ts), ' ', replyBtn, commentDeleteButton(c, card));
 }
 
 // ---- live updaters (events + replies) ----
@@ -201,9 +204,11 @@ export function applyLike({ mood_id: moodId, user, likes, liked }) {
       $('.like-label', btn).textContent = liked ? '已赞 Liked' : '赞 Like';
     }
   }
+  likesChanged(moodId);
 }
 
 export function applyComment(comment) {
+  if (isCommentDeleted(comment.id)) return;
   for (const card of cards(comment.mood_id)) {
     const list = $('[data-testid=comment-list]', card);
     if ($(`[data-testid=comment][data-id="${attr(comment.id)}"]`, list)) continue;

@@ -1,7 +1,8 @@
 // notify.js — 与我相关 Notifications: picks out the events that concern me (comments
-// and likes on my moods, gifts to me, guestbook entries, visits, friend requests,
-// level-ups), keeps them in localStorage per user, shows the red-dot counter, and the
-// list view (opening it clears the counter). Tabs of one user stay in sync.
+// and likes on my moods, gifts to me, guestbook entries and the owner's replies to
+// mine, visits, friend requests, level-ups), keeps them in localStorage per user,
+// shows the red-dot counter, and the list view (opening it clears the counter). Tabs of
+// one user stay in sync.
 
 import { el, $$, timeEl } from './dom.js';
 import { me } from './state.js';
@@ -59,6 +60,11 @@ function classify(frame) {
       const e = d.entry || {};
       if (e.owner !== self || e.author === self) return null;
       return { kind: 'guestbook', actor: e.author, text: `${e.author_name || e.author} 在你的留言板留言 wrote on your guestbook: ${quote(e.text)}`, href: `#/space/${self}` };
+    }
+    case 'guestbook.reply': { // 主人回复: the owner answered what I wrote
+      const e = d.entry || {};
+      if (e.author !== self || e.owner === self || !e.reply) return null;
+      return { kind: 'guestbook.reply', actor: e.owner, text: `${nameOf(e.owner)} 回复了你的留言 replied to your message: ${quote(e.reply.text)}`, href: `#/space/${e.owner}` };
     }
     case 'visit':
       if (d.owner !== self || d.visitor === self) return null;

@@ -1,13 +1,19 @@
 // space.js — 空间 Space: anyone's page (#/space/<user>) with head portrait, name,
 // signature, level badge, skin, background music, visible moods, gift shelf, guestbook
-// (留言板) and recent visitors (访客); live updates while it is open.
+// (留言板, guestbook.js) and recent visitors (访客) with 今日访客 / 总访客; live updates
+// while it is open. A space its owner closed to me, or shut by a block, shows the hub's
+// refusal instead (with 解除拉黑 when the block is mine); a space of someone else has
+// 拉黑 Block (blocks.js), my own the way to 空间设置 Settings.
 
-import { el, $, attr, timeEl, busy, toast, errText, blankHint, limitHint, reducedMotion } from './dom.js';
+import { el, $, attr, timeEl, toast, errText, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
-import { state, me, emit, setLevel } from './state.js';
+import { state, me, on, emit, setLevel } from './state.js';
 import { portrait, levelBadge, levelPoints, userLink, learnPortrait, learnName, nameOf } from './widgets.js';
 import { renderMood, prependMood, GONE_FROM_VIEW } from './mood.js';
-import { keepDrafts, sendOnCtrlEnter } from './drafts.js';
+import { keepDrafts } from './drafts.js';
+import { guestbookCard } from './guestbook.js';
+import { blockButton, unblockOffer } from './blocks.js';
+import { focusAfter } from './confirm.js';
 import { composer } from './feed.js';
 import { giftShelf, openGiftDialog } from './gifts.js';
 import { editPanel } from './edit.js';
@@ -27,8 +33,11 @@ export function mountSpace(root, user) {
   const v = { user, section, unsub: null };
   view = v;
   load(v);
+  // I blocked or unblocked this person here or in another tab: what I may see changed.
+  const off = on('ownersay', (msg) => { if (msg.user === v.user && view === v) load(v); });
   return () => {
     if (view === v) view = null;
+    off();
     if (v.unsub) v.unsub();
     stop();
     setPageSkin(null);
@@ -42,7 +51,11 @@ async function load(v) {
     data = await conn.request('space.get', { user: v.user });
   } catch (err) {
     if (view !== v || token !== v.loadN) return;
+    v.data = null;
     v.section.textContent = '';
+    stop();
+    setPageSkin(null);
+    if (err.code === 'forbidden') { closed(v, err); return; }
     // bad_request: not even a possible username (#/space/中), so no such user either.
     const noSuchUser = err.code === 'not_found' || err.code === 'bad_request';
     v.section.appendChild(el('div', { class: 'card empty', testid: 'space-error', data: { code: err.code } },
@@ -55,6 +68,20 @@ async function load(v) {
   const kept = keepDrafts(v.section); // what was being typed on the page drawn before
   render(v);
   kept.restore(GONE_FROM_VIEW);
+}
+
+/** The owner's `space` setting or a block keeps me out: say what the hub said. */
+async function closed(v, err) {
+  const actions = el('div', { class: 'dialog-actions' },
+    el('a', { class: 'btn btn-ghost', href: '#/feed', text: '← 返回动态 Back to the feed' }));
+  const card = el('div', { class: 'card space-closed', testid: 'space-forbidden', tabindex: '-1', role: 'status' },
+    el('h1', { class: 'card-title', text: '🔒 进不去这个空间 This space is closed to you' }),
+    el('p', { class: 'space-closed-user' }, userLink(v.user, nameOf(v.user)), ` @${v.user}`),
+    el('p', { class: 'space-closed-why', testid: 'space-forbidden-message', text: err.message || errText(err) }), actions);
+  v.section.appendChild(card);
+  focusAfter(card); // the Block button that closed it is gone
+  const undo = await unblockOffer(v.user);
+  if (undo && view === v && card.isConnected) actions.prepend(undo);
 }
 
 function header(v) {
@@ -78,10 +105,12 @@ function header(v) {
   if (self) {
     actions.appendChild(el('button', { type: 'button', class: 'btn btn-primary', testid: 'edit-space', text: '🎨 装扮 Edit',
       on: { click: () => openEdit(v) } }));
+    actions.appendChild(el('a', { class: 'btn btn-ghost', href: '#/settings', testid: 'open-settings', text: '⚙️ 空间设置 Settings' }));
   } else {
     actions.appendChild(el('button', { type: 'button', class: 'btn btn-pink', testid: 'send-gift', text: '🎁 送礼物 Send gift', on: { click: () => openGiftDialog(v.user) } }));
     const fb = friendButton(v.user, v.data.is_friend);
     if (fb) actions.appendChild(fb);
+    actions.appendChild(blockButton(v.user));
   }
   return el('header', { class: 'space-banner card' },
     el('div', { class: 'space-portrait', testid: 'space-portrait', data: { portrait: profile.head_portrait || '' } }, portrait(profile.head_portrait, v.user, 'xl')),
@@ -104,22 +133,13 @@ function render(v) {
   v.moods = el('div', { class: 'mood-list', testid: 'space-moods' });
   for (const m of d.moods || []) v.moods.appendChild(renderMood(m));
   v.moodsEmpty = el('p', { class: 'empty', testid: 'space-moods-empty', text: '还没有说说 No moods yet', hidden: (d.moods || []).length > 0 });
-  v.guestbook = el('ol', { class: 'guestbook-list', testid: 'guestbook-list' });
-  for (const e of d.guestbook || []) v.guestbook.appendChild(entryItem(e));
-  v.visitors = el('ol', { class: 'visitor-list', testid: 'visitors' });
-  for (const x of d.visitors || []) v.visitors.appendChild(visitorItem(x));
-  v.visitorsEmpty = el('p', { class: 'empty', testid: 'visitors-empty', text: '还没有访客 No visitors yet', hidden: (d.visitors || []).length > 0 });
-  v.guestbookEmpty = el('p', { class: 'empty', testid: 'guestbook-empty', text: '还没有留言 No messages yet', hidden: (d.guestbook || []).length > 0 });
   v.header = header(v);
   const main = el('div', { class: 'space-main' });
   if (self) main.appendChild(composer((mood) => onSpaceMood(mood)));
   main.append(el('section', { class: 'space-moods-card', 'aria-labelledby': 'space-moods-title' },
     el('h2', { class: 'section-title', id: 'space-moods-title', text: '说说 Moods' }), v.moodsEmpty, v.moods));
   const side = el('div', { class: 'space-side' },
-    giftShelf(v.user, d.gifts || []),
-    el('section', { class: 'card', 'aria-labelledby': 'visitors-title' },
-      el('h2', { class: 'card-title', id: 'visitors-title', text: '👣 最近访客 Visitors' }), v.visitorsEmpty, v.visitors),
-    guestbookCard(v));
+    giftShelf(v.user, d.gifts || []), visitorsCard(v), guestbookCard(v.user, d.guestbook || []));
   v.section.append(v.header, v.editSlot, el('div', { class: 'space-grid' }, main, side));
 }
 
@@ -150,32 +170,23 @@ async function openEdit(v) {
   }
 }
 
-function guestbookCard(v) {
-  const input = el('textarea', { class: 'input', testid: 'guestbook-input', maxlength: '500', rows: '2', placeholder: '留下你的足迹… Leave a message', 'aria-label': '留言 Message' });
-  const submit = el('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: 'guestbook-submit', text: '留言 Post' });
-  const hint = blankHint(input, 'guestbook-hint');
-  const limit = limitHint(input, 'guestbook-limit-hint');
-  const form = el('form', { class: 'guestbook-form', testid: 'guestbook-form' }, input, hint, limit, submit);
-  sendOnCtrlEnter(input, form);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const text = input.value.trim();
-    if (!text) { hint.show(); return; }
-    await busy(submit, async () => {
-      const res = await conn.request('guestbook.post', { to: v.user, text });
-      input.value = '';
-      limit.reset();
-      if (res.entry) onGuestbook(res.entry);
-    });
-  });
-  return el('section', { class: 'card guestbook', testid: 'guestbook', 'aria-labelledby': 'gb-title' },
-    el('h2', { class: 'card-title', id: 'gb-title', text: '📝 留言板 Guestbook' }), form, v.guestbookEmpty, v.guestbook);
-}
-
-function entryItem(e) {
-  return el('li', { class: 'guestbook-entry', testid: 'guestbook-entry', data: { id: e.id, author: e.author } },
-    el('div', { class: 'entry-head' }, portrait(e.author_portrait, e.author, 'sm'), userLink(e.author, e.author_name), timeEl(e.ts)),
-    el('p', { class: 'entry-text', testid: 'guestbook-text', text: e.text }));
+/** 👣 访客: 今日访客 N / 总访客 M, then the recent visitors, unless the owner's
+ * `visitors` setting hides them from me (a short note says so). */
+function visitorsCard(v) {
+  const d = v.data;
+  const visits = d.visits || { today: 0, total: 0 };
+  v.visitsToday = el('strong', { testid: 'visits-today', text: String(visits.today ?? 0) });
+  v.visitsTotal = el('strong', { testid: 'visits-total', text: String(visits.total ?? 0) });
+  const counts = el('p', { class: 'visit-counts', testid: 'visit-counts' },
+    '今日访客 ', v.visitsToday, el('small', { text: ' today' }), ' · 总访客 ', v.visitsTotal, el('small', { text: ' in all' }));
+  v.visitorsShown = d.visitors_shown !== false;
+  v.visitors = el('ol', { class: 'visitor-list', testid: 'visitors', hidden: !v.visitorsShown });
+  for (const x of (v.visitorsShown && d.visitors) || []) v.visitors.appendChild(visitorItem(x));
+  v.visitorsEmpty = el('p', { class: 'empty', testid: 'visitors-empty', text: '还没有访客 No visitors yet', hidden: !v.visitorsShown || (d.visitors || []).length > 0 });
+  const hiddenNote = v.visitorsShown ? null
+    : el('p', { class: 'empty', testid: 'visitors-hidden', text: '主人没有公开访客记录 The owner keeps the visitor list private' });
+  return el('section', { class: 'card', 'aria-labelledby': 'visitors-title' },
+    el('h2', { class: 'card-title', id: 'visitors-title', text: '👣 最近访客 Visitors' }), counts, hiddenNote, v.visitorsEmpty, v.visitors);
 }
 
 function visitorItem(x) {
@@ -194,17 +205,11 @@ function onSpaceMood(mood) {
 }
 export const onMood = onSpaceMood;
 
-export function onGuestbook(entry) {
-  if (!view || !view.guestbook || entry.owner !== view.user) return;
-  if ($(`[data-testid=guestbook-entry][data-id="${attr(entry.id)}"]`, view.guestbook)) return;
-  const li = entryItem(entry);
-  if (!reducedMotion()) li.classList.add('slide-in');
-  view.guestbook.prepend(li);
-  view.guestbookEmpty.hidden = true;
-}
-
 export function onVisit({ owner, visitor, ts, visitor_name: name, visitor_portrait: face }) {
-  if (!view || !view.visitors || owner !== view.user) return;
+  if (!view || !view.data || !view.visitors || owner !== view.user) return;
+  // A `visit` is sent for a visitor's first visit of the day only: one more of each.
+  for (const n of [view.visitsToday, view.visitsTotal]) n.textContent = String(Number(n.textContent || 0) + 1);
+  if (!view.visitorsShown) return;
   const old = $(`[data-testid=visitor][data-user="${attr(visitor)}"]`, view.visitors);
   if (old) old.remove();
   const li = visitorItem({ user: visitor, ts: ts || Date.now(), display_name: name, head_portrait: face });
@@ -234,13 +239,14 @@ export function onProfile({ user, display_name: name, head_portrait: face }) {
  * user) on the open space of that user: what I may see there changed with it
  * (friends-only moods, commenting on them), so reload the page's data. */
 export function onFriendship(changed = null) {
-  if (!view || !view.data || view.user === me()) return;
+  if (!view || view.user === me()) return;
   if (changed && changed === view.user) { load(view); return; }
-  const slot = $('.space-actions', view.section);
-  const old = slot && $('[data-testid=space-add-friend]', slot);
+  const slot = view.data && $('.space-actions', view.section);
+  if (!slot) return;
+  const old = $('[data-testid=space-add-friend]', slot);
   const fb = friendButton(view.user, state.friends.has(view.user));
   if (old) old.remove();
-  if (fb && slot) slot.appendChild(fb);
+  if (fb) slot.insertBefore(fb, $('[data-testid=block-user]', slot));
 }
 
 export const spaceUser = () => (view ? view.user : null);

@@ -72,8 +72,8 @@ def set_rules(page: Page, *rules: str) -> None:
 def test_banner_decorations_stay_out_from_under_the_buttons(
         kj: Kit, viewport: dict[str, int], whose: str) -> None:
     """The space banner's ★ ☾ ☀ ♛ are drawn, but nowhere under (or over) the music,
-    edit, gift and friend buttons: inside each button's box the banner looks the same
-    with the decorations drawn as without them."""
+    edit, settings, gift, friend and block buttons: inside each button's box the banner
+    looks the same with the decorations drawn as without them."""
     owner, visitor = kj.user("own"), kj.user("vis")
     if whose == "friend":
         kj.befriend(owner, visitor)
@@ -81,9 +81,11 @@ def test_banner_decorations_stay_out_from_under_the_buttons(
     viewer = owner if whose == "own" else visitor
     page = kj.page(viewer, f"/#/space/{owner.name}", viewport=viewport, reduced_motion="reduce")
     banner = page.locator(".space-banner")
-    actions = banner.locator(".space-actions > :visible")  # buttons and the 好友 chip
+    # buttons and the 好友 chip: music, edit and 空间设置 on one's own space; music, gift,
+    # friend and 拉黑 Block on anyone else's
+    actions = banner.locator(".space-actions > :visible")
     expect(page.get_by_test_id("music-toggle")).to_be_visible()
-    expect(actions).to_have_count(2 if whose == "own" else 3)
+    expect(actions).to_have_count(3 if whose == "own" else 4)
     clear_toasts(page)
     banner.scroll_into_view_if_needed()
     boxes = [(a.inner_text(), a.bounding_box()) for a in actions.all()]
