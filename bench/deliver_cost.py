@@ -21,6 +21,8 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
+from hub.channels.base import Audience
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import SERVER_CORE, loadavg, publish, table
@@ -56,7 +58,7 @@ async def run(args: argparse.Namespace) -> None:
         deliver = {
             "plain": lambda: broker.deliver(body, recipients),
             "known": lambda: broker.deliver(body, recipients, registered_only=True),
-            "friends": lambda: broker.deliver(body, recipients, friends_of=owner),
+            "friends": lambda: broker.deliver(body, Audience.of(recipients, members_of=owner)),
         }
         for mode in MODES:  # warm: scripts loaded, inboxes created
             await deliver[mode]()

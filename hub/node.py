@@ -13,7 +13,7 @@ import logging
 from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 
-from hub.channels.base import Broker, Replay
+from hub.channels.base import Audience, Broker, Replay
 from hub.channels.registry import LocalRegistry
 from hub.channels.withdrawn import withdraw_deleted
 from hub.clock import Clock
@@ -99,29 +99,28 @@ class Node:
         service.start()
         self.services.append(service)
 
-    async def publish(self, event: str, data: Any, audience: Collection[str], *,
-                      friends_of: str | None = None, actor: str | None = None,
+    async def publish(self, event: str, data: Any, audience: Audience | Collection[str], *,
                       notes: Sequence[Change] = ()) -> None:
-        """Write `event` into every inbox of `audience` and deliver it live. With
-        `friends_of`, a friends-only event of that user's: whoever in `audience` is no
-        longer their friend when it is written is skipped (the audience was read before).
-        With `actor`, the user whose act it is: whoever in `audience` is not their
-        friend gets it live only, into no inbox (`Broker.deliver`). `notes` are the
-        与我相关 changes the event makes, written beside it (on Redis in the same round
-        trip: both go out on the auto-pipelined connection at once)."""
-        if not audience:
+        """Write `event` into the inbox of every user of `audience` its rules admit when
+        it is written, and deliver it live (`channels.base.Audience`: a plain collection
+        has no rules). `notes` are the 与我相关 changes the event makes, written beside
+        it (on Redis in the same round trip: both go out on the auto-pipelined
+        connection at once)."""
+        if not isinstance(audience, Audience):
+            audience = Audience.of(audience)
+        if not audience.users:
             await self.notify(notes)
             return
         now = self.clock.now_ms()
         body = encode_event_body(event, now, data)
-        deliver = self.broker.deliver(body, audience, friends_of=friends_of, actor=actor)
+        deliver = self.broker.deliver(body, audience)
         if notes:
             _, frames = await together(deliver, self.store.apply_notes(notes, now))
             await self._signal_notes(frames)
         else:
             await deliver
         self.metrics.events.inc()
-        self.metrics.recipients.inc(len(audience))
+        self.metrics.recipients.inc(len(audience.users))
 
     async def notify(self, notes: Sequence[Change]) -> None:
         """与我相关 changes with no event of their own (an unlike's withdrawal)."""

@@ -7,15 +7,34 @@ module turns it into the recipients of each kind of event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 from hub import policy
+from hub.channels.base import Audience
 from hub.models import Mood, Visibility
 
 
 def mood_audience(author: str, visibility: Visibility, friends: Iterable[str]) -> set[str]:
     """`mood` and everything about it (`mood.deleted`, `comment`, `like`)."""
     return policy.audience(author, visibility, friends)
+
+
+def post_audience(post: Mapping[str, Any], users: Collection[str],
+                  actor: str | None = None) -> Audience:
+    """The audience of an event about `post` (the post itself, a comment, a like):
+    `users` read now, each still to be the author's friend — and in one of the post's
+    groups, for a group post — when it is written; with `actor`, the one whose act it
+    is (`actor_of`)."""
+    author, visibility = post["author"], post["visibility"]
+    members_of = author if visibility == "friends" or post.get("groups") else None
+    return Audience.of(users, members_of=members_of, groups=post.get("groups") or (),
+                       actor=None if actor is None else actor_of(actor, author))
+
+
+def acted(users: Collection[str], actor: str) -> Audience:
+    """An act in someone's space (a gift, a guestbook entry, a visit, a request)."""
+    return Audience.of(users, actor=actor)
 
 
 def friends_only_owner(mood: Mood) -> str | None:

@@ -31,11 +31,50 @@ ResyncHook = Callable[[], None]
 HoldHook = Callable[[], None]
 # Of the given usernames, those that are not registered users.
 Unregistered = Callable[[Sequence[str]], list[str]]
-# A user's friends as they are now, synchronously: the memory broker's `friends_of` check.
+# A user's friends as they are now, synchronously: the memory broker's audience checks.
 FriendSet = Callable[[str], frozenset[str]]
+# The members of some of a user's groups as they are now, synchronously (same).
+GroupMembers = Callable[[str, frozenset[str]], frozenset[str]]
 # Called with a user that went offline because the node holding them died (it never
 # said goodbye): the node announces it to the user's friends.
 OfflineHook = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who an event goes to: `users`, read before the write, and what each of them must
+    still be at the moment of the write — checked there, atomically with it (in the
+    delivery's one script on Redis), so that an audience read before an unfriend, a
+    group change or a block cannot outlive it:
+
+    * `members_of`: the owner of a friends-only (or group) post; a recipient other than
+      the owner who is no longer the owner's friend is skipped;
+    * `groups`: with `members_of`, the owner's groups a group post is for; a recipient
+      other than the owner who is in none of them is skipped;
+    * `actor`: the user whose act the event is; a recipient other than the actor who is
+      not the actor's friend gets it live only (`protocol.frame_live_only`: no inbox
+      entry, no seq), so nobody who is not a friend can push a user's friends' events
+      out of the retained inbox.
+    """
+
+    users: tuple[str, ...]
+    members_of: str | None = None
+    groups: frozenset[str] = frozenset()
+    actor: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.groups and self.members_of is None:
+            raise ValueError("groups are the groups of members_of: name the owner")
+
+    @classmethod
+    def of(cls, users: Collection[str], *, members_of: str | None = None,
+           groups: Collection[str] = (), actor: str | None = None) -> Audience:
+        """One entry per user, in the order given (one seq each, even if named twice)."""
+        return cls(tuple(dict.fromkeys(users)), members_of, frozenset(groups), actor)
+
+    @property
+    def checked(self) -> bool:
+        return self.members_of is not None or self.actor is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,22 +101,13 @@ class Broker(Protocol):
 
     def health(self) -> dict[str, Any]: ...
 
-    async def deliver(self, body: bytes, recipients: Collection[str], *,
-                      registered_only: bool = False,
-                      friends_of: str | None = None,
-                      actor: str | None = None) -> list[str]:
-        """Append to each recipient's inbox and publish live. Durable on return.
-        With `registered_only`, deliver nothing unless every recipient is a registered
-        user, and return those who are not (in the delivery's one round trip on Redis);
-        returns [] otherwise. With `friends_of` (a friends-only event of that user's),
-        skip every recipient other than that user who is not their friend at the moment
-        of the write: an audience read before an unfriend cannot outlive it.
-
-        With `actor` (the user whose act the event is), a recipient other than the actor
-        who is not the actor's friend at the moment of the write gets the event live
-        only (`protocol.frame_live_only`: no inbox entry, no seq): nobody who is not a
-        friend can push a user's friends' events out of the retained inbox.
-        `registered_only` combines with neither (ValueError)."""
+    async def deliver(self, body: bytes, audience: Audience, *,
+                      registered_only: bool = False) -> list[str]:
+        """Append to the inbox of each user of `audience` that its rules still admit,
+        and publish live (`Audience`). Durable on return. With `registered_only`,
+        deliver nothing unless every user is a registered user, and return those who
+        are not (in the delivery's one round trip on Redis); returns [] otherwise.
+        `registered_only` does not combine with the audience's rules (ValueError)."""
         ...
 
     async def head(self, user: str) -> InboxHead: ...

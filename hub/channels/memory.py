@@ -23,8 +23,10 @@ from collections.abc import Collection
 from typing import Any
 
 from hub.channels.base import (
+    Audience,
     FrameSink,
     FriendSet,
+    GroupMembers,
     HoldHook,
     InboxHead,
     OfflineHook,
@@ -44,16 +46,14 @@ COMPACT_MAX = 65_536  # and at most: one pass must not hold up the loop for long
 class _Delivery:
     """One `deliver` call waiting for its group commit."""
 
-    __slots__ = ("actor", "body", "friends_of", "recipients", "registered_only", "waiter")
+    __slots__ = ("audience", "body", "recipients", "registered_only", "waiter")
 
-    def __init__(self, body: bytes, recipients: list[str], registered_only: bool,
-                 friends_of: str | None, actor: str | None,
+    def __init__(self, body: bytes, audience: Audience, registered_only: bool,
                  waiter: asyncio.Future[list[str]] | None = None) -> None:
         self.body = body
-        self.recipients = recipients
+        self.audience = audience
+        self.recipients = list(audience.users)
         self.registered_only = registered_only
-        self.friends_of = friends_of
-        self.actor = actor
         self.waiter = waiter
 
 
@@ -68,10 +68,12 @@ _Ready = tuple[list[tuple[str, int, bytes]], list[Inbox], list[str], _Delivery]
 class MemoryBroker:
     def __init__(self, retention: int = 1000, journal: sqlite3.Connection | None = None,
                  unregistered: Unregistered | None = None,
-                 friends: FriendSet | None = None) -> None:
+                 friends: FriendSet | None = None,
+                 members: GroupMembers | None = None) -> None:
         self.retention = retention
         self.unregistered = unregistered  # the store's check, for `registered_only`
-        self.friends = friends  # the store's friend sets, for `friends_of`
+        self.friends = friends  # the store's friend sets, for the audience's rules
+        self.members = members  # the store's group members, for an audience's groups
         self._inboxes: dict[str, Inbox] = {}
         self._sink: FrameSink | None = None
         self._online: set[str] = set()
@@ -127,27 +129,28 @@ class MemoryBroker:
                 self._unsaved.add(user)  # journaled with the next batch
         return inbox
 
-    async def deliver(self, body: bytes, recipients: Collection[str], *,
-                      registered_only: bool = False,
-                      friends_of: str | None = None,
-                      actor: str | None = None) -> list[str]:
-        if friends_of is not None or actor is not None:
+    async def deliver(self, body: bytes, audience: Audience | Collection[str], *,
+                      registered_only: bool = False) -> list[str]:
+        if not isinstance(audience, Audience):
+            audience = Audience.of(audience)
+        if audience.checked:
             if registered_only:
-                raise ValueError("friends_of or actor and registered_only do not combine")
+                raise ValueError("an audience's rules and registered_only do not combine")
             if self.friends is None:
                 raise RuntimeError("this broker was built without friend sets")
+            if audience.groups and self.members is None:
+                raise RuntimeError("this broker was built without group members")
         if registered_only and self.unregistered is None:
             raise RuntimeError("this broker was built without a registration check")
-        users = list(dict.fromkeys(recipients))  # one seq per user, even if named twice
-        if not users:
+        if not audience.users:
             return []
         if self.journal is None:  # nothing to wait for: all of it now
-            outcome = self._run([_Delivery(body, users, registered_only, friends_of, actor)])
+            outcome = self._run([_Delivery(body, audience, registered_only)])
             if isinstance(outcome[0], Exception):
                 raise outcome[0]
             return outcome[0]
         waiter: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Delivery(body, users, registered_only, friends_of, actor, waiter))
+        self._pending.append(_Delivery(body, audience, registered_only, waiter))
         self._schedule_commit()
         return await waiter
 
@@ -272,13 +275,17 @@ class MemoryBroker:
         registrations are now; or the unregistered users of a refused delivery."""
         recipients = delivery.recipients
         live_only: list[str] = []
-        friends_of, actor = delivery.friends_of, delivery.actor
-        if friends_of is not None or actor is not None:
+        audience = delivery.audience
+        owner, actor = audience.members_of, audience.actor
+        if audience.checked:
             # Read now, in the same callback as the write: no unfriend can land between.
             assert self.friends is not None
-            if friends_of is not None:
-                now = self.friends(friends_of)
-                recipients = [u for u in recipients if u == friends_of or u in now]
+            if owner is not None:
+                now = self.friends(owner)
+                if audience.groups:
+                    assert self.members is not None
+                    now = now & self.members(owner, audience.groups)
+                recipients = [u for u in recipients if u == owner or u in now]
             if actor is not None:
                 trusted = self.friends(actor)
                 live_only = [u for u in recipients if u != actor and u not in trusted]

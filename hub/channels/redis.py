@@ -27,6 +27,7 @@ import redis.exceptions as rex
 from redis.asyncio import Redis
 
 from hub.channels.base import (
+    Audience,
     FrameSink,
     HoldHook,
     InboxHead,
@@ -126,19 +127,18 @@ class RedisBroker:
 
     # inboxes
     @engine_call
-    async def deliver(self, body: bytes, recipients: Collection[str], *,
-                      registered_only: bool = False,
-                      friends_of: str | None = None,
-                      actor: str | None = None) -> list[str]:
-        users = list(dict.fromkeys(recipients))
+    async def deliver(self, body: bytes, audience: Audience | Collection[str], *,
+                      registered_only: bool = False) -> list[str]:
+        if not isinstance(audience, Audience):
+            audience = Audience.of(audience)
+        users = list(audience.users)
         if not users:
             return []
         commands, epoch = self._commands, new_epoch()
-        if friends_of is not None or actor is not None:
+        if audience.checked:
             if registered_only:
-                raise ValueError("friends_of or actor and registered_only do not combine")
-            await self._raw(commands.deliver_checked(body, users, epoch, friends_of, actor),
-                            "deliver")
+                raise ValueError("an audience's rules and registered_only do not combine")
+            await self._raw(commands.deliver_checked(body, audience, epoch), "deliver")
             return []
         if not registered_only:
             await self._raw(commands.deliver(body, users, epoch), "deliver")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from hub.channels.base import Audience
 from hub.redis.keys import Keys
 from hub.redis.resp import bulk
 
@@ -41,6 +42,7 @@ class Commands:
         self.live_of = _Fragments(lambda user: bulk(keys.live(user).encode()))
         self.name_of = _Fragments(lambda user: bulk(user.encode()))
         self.friends_key_of = _Fragments(lambda user: bulk(keys.friends(user).encode()))
+        self.groups_key_of = _Fragments(lambda user: bulk(keys.memberships(user).encode()))
         self._deliver = bulk(b"EVALSHA") + bulk(deliver_sha.encode())
         self._signal = bulk(b"EVALSHA") + bulk(signal_sha.encode())
         self._retention = bulk(str(retention).encode())
@@ -65,18 +67,23 @@ class Commands:
             *map(self.name_of, users),
         ))
 
-    def deliver_checked(self, body: bytes, users: list[str], epoch: str,
-                        owner: str | None, actor: str | None) -> bytes:
-        """Mode 'checked': each recipient rides with its own friends set, checked in the
-        script atomically with the write — against `owner` (skipped if not a friend of
-        theirs) and `actor` (live only if not a friend of theirs)."""
+    def deliver_checked(self, body: bytes, audience: Audience, epoch: str) -> bytes:
+        """Mode 'checked': each recipient rides with its own friends set (and, for an
+        event for groups, its group memberships), checked in the script atomically with
+        the write (`channels.base.Audience`)."""
+        owner, actor, users = audience.members_of, audience.actor, audience.users
+        tokens = [f"{owner}\x00{name}".encode() for name in sorted(audience.groups)]
         flags = bytes(48 + ((owner is not None and user != owner)
-                            | (actor is not None and user != actor) << 1) for user in users)
+                            | (actor is not None and user != actor) << 1
+                            | (bool(tokens) and user != owner) << 2) for user in users)
+        per_user = ((lambda u: self.keys_of(u) + self.friends_key_of(u) + self.groups_key_of(u))
+                    if tokens else (lambda u: self.keys_of(u) + self.friends_key_of(u)))
         return b"".join((
-            self._head(4 * len(users), 7),
-            *(self.keys_of(user) + self.friends_key_of(user) for user in users),
+            self._head((5 if tokens else 4) * len(users), 8 + len(tokens)),
+            *map(per_user, users),
             bulk(body), self._retention, bulk(epoch.encode()), bulk(b"checked"),
             bulk((owner or "").encode()), bulk((actor or "").encode()), bulk(flags),
+            bulk(b"%d" % len(tokens)), *map(bulk, tokens),
         ))
 
     def deliver_ingress(self, body: bytes, users: list[str], epoch: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hub import notes, policy, subjects, validate
-from hub.channels.audience import actor_of, friends_only_owner
+from hub.channels.audience import post_audience
 from hub.errors import bad_request, forbidden, not_found
 from hub.handlers.common import awards, people, person, refusals, space_quota
 from hub.handlers.posts import audience_of, load, owner_fields, visible_post
@@ -44,7 +44,7 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     replied = parent["author"] if parent is not None else None
     await node.publish("comment", {
         "comment": comment, **owner_fields(subject, target), "reply_to_author": replied,
-    }, audience, friends_of=friends_only_owner(target), actor=actor_of(ctx.user, owner),
+    }, post_audience(target, audience, actor=ctx.user),
         notes=notes.on_comment(subject, owner, comment, replied))
     if owner != ctx.user:
         await awards(node, (ctx.user, "comment.post"), (owner, "comment.received"))

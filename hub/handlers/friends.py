@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hub import notes, validate
-from hub.channels.audience import pair
+from hub.channels.audience import acted, pair
 from hub.errors import bad_request, conflict, not_found
 from hub.handlers import guards
 from hub.handlers.common import existing_user, people, person, refusals, space_quota
@@ -54,7 +54,7 @@ async def request(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     who = person(await people(ctx.node, [ctx.user]), ctx.user)  # drawn as everywhere else
     await ctx.node.publish("friend.request", {
         "from": ctx.user, "from_name": who["display_name"],
-        "from_portrait": who["head_portrait"]}, {to}, actor=ctx.user,
+        "from_portrait": who["head_portrait"]}, acted({to}, ctx.user),
         notes=notes.on_friend_request(ctx.user, to, ctx.node.clock.now_ms()))
     return {}
 
@@ -74,7 +74,7 @@ async def decline(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     if not await ctx.node.store.decline_request(frm, ctx.user, ctx.node.clock.now_ms()):
         raise not_found(f"no pending request from {frm}")
     await ctx.node.publish("friend.declined", {"users": sorted((ctx.user, frm))},
-                           pair(ctx.user, frm), actor=ctx.user)
+                           acted(pair(ctx.user, frm), ctx.user))
     return {}
 
 

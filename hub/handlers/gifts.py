@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hub import catalog, levels, notes, validate
-from hub.channels.audience import pair
+from hub.channels.audience import acted, pair
 from hub.errors import bad_request, forbidden
 from hub.handlers import guards
 from hub.handlers.common import awards, existing_user, refusals, space_quota
@@ -42,7 +42,7 @@ async def send(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         ctx.user, "")
     gift = {**gift, "from_name": sender_name,  # type: ignore[typeddict-unknown-key]
             "from_portrait": sender_portrait}
-    await node.publish("gift", {"gift": gift}, pair(to, ctx.user), actor=ctx.user,
+    await node.publish("gift", {"gift": gift}, acted(pair(to, ctx.user), ctx.user),
                        notes=notes.on_gift(gift))
     await awards(node, (to, "gift.received"), (ctx.user, "gift.sent"))
     return {"gift": gift}

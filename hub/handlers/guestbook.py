@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hub import notes, validate
-from hub.channels.audience import actor_of, pair
+from hub.channels.audience import acted, pair
 from hub.errors import bad_request, forbidden, not_found
 from hub.handlers import guards
 from hub.handlers.common import (
@@ -48,8 +48,8 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
                                            private=private, quota=space_quota(ctx, owner))
     who = person(await people(node, [ctx.user]), ctx.user)
     entry["author_name"], entry["author_portrait"] = who["display_name"], who["head_portrait"]
-    await node.publish("guestbook", {"entry": entry}, pair(owner, ctx.user),
-                       actor=actor_of(ctx.user, owner), notes=notes.on_guestbook(entry))
+    await node.publish("guestbook", {"entry": entry},
+                       acted(pair(owner, ctx.user), ctx.user), notes=notes.on_guestbook(entry))
     if owner != ctx.user:
         await award(node, ctx.user, "guestbook.post")
     return {"entry": entry}
@@ -91,7 +91,7 @@ async def reply(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     updated["author_name"], updated["author_portrait"] = (
         who["display_name"], who["head_portrait"])
     await node.publish("guestbook.reply", {"entry": updated},
-                       pair(updated["owner"], updated["author"]), actor=ctx.user,
+                       acted(pair(updated["owner"], updated["author"]), ctx.user),
                        notes=notes.on_guestbook_reply(updated, node.clock.now_ms()))
     return {"entry": updated}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hub import notes, subjects, validate
-from hub.channels.audience import actor_of, friends_only_owner
+from hub.channels.audience import post_audience
 from hub.handlers.common import people, person
 from hub.handlers.posts import owner_fields, visible_post
 from hub.together import together
@@ -24,8 +24,7 @@ async def _toggle(ctx: Context, data: dict[str, Any], liked: bool) -> dict[str, 
         await ctx.node.publish(
             "like", {**subject.fields(), **owner_fields(subject, post), "user": ctx.user,
                      "likes": count, "liked": liked},
-            audience, friends_of=friends_only_owner(post),
-            actor=actor_of(ctx.user, post["author"]),
+            post_audience(post, audience, actor=ctx.user),
             notes=notes.on_like(subject, post["author"], ctx.user, liked,
                                 ctx.node.clock.now_ms()))
     return {"likes": count}

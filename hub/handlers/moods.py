@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hub import notes, validate
-from hub.channels.audience import friends_only_owner, mood_audience
+from hub.channels.audience import mood_audience, post_audience
 from hub.errors import forbidden, not_found
 from hub.handlers.common import award, decorate, mood_audience_of
 from hub.models import VISIBILITIES, Visibility
@@ -48,8 +48,8 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     mood.update(author_name=author["display_name"] if author else ctx.user,
                 author_portrait=author["head_portrait"] if author else "", likes=0,
                 liked=False, comments=[], comment_count=0)
-    await node.publish("mood", {"mood": mood}, mood_audience(ctx.user, visibility, friends),
-                       friends_of=friends_only_owner(mood))
+    await node.publish("mood", {"mood": mood},
+                       post_audience(mood, mood_audience(ctx.user, visibility, friends)))
     await award(node, ctx.user, "mood.post")
     return {"mood": mood}
 

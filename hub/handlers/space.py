@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub import catalog, levels, notes, policy, validate
 from hub.catalog import Unlockable
-from hub.channels.audience import visible_sources, visit_audience
+from hub.channels.audience import acted, visible_sources, visit_audience
 from hub.clock import day_of
 from hub.errors import bad_request, forbidden
 from hub.handlers import guards
@@ -46,7 +46,7 @@ async def get(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
             who = person(await people(node, [me]), me)
             await node.publish("visit", {
                 "owner": owner, "visitor": me, "ts": now, "visitor_name": who["display_name"],
-                "visitor_portrait": who["head_portrait"]}, visit_audience(owner, me), actor=me,
+                "visitor_portrait": who["head_portrait"]}, acted(visit_audience(owner, me), me),
                 notes=notes.on_visit(owner, me, now, day_of(now)))
             await award(node, owner, "visit.received")
         user = await existing_user(ctx, owner)  # points may have changed

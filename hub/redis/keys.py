@@ -78,6 +78,11 @@ class Keys:
         """Set of usernames."""
         return f"{self.user_tag(user)}:friends"
 
+    def memberships(self, user: str) -> str:
+        """Set: ``<owner>\\x00<group>`` for each group of another user's that `user` is in
+        (a mirror of the groups, in the member's own slot, for the delivery's check)."""
+        return f"{self.user_tag(user)}:in_groups"
+
     def requests_in(self, user: str) -> str:
         """Set: usernames with a pending request to `user`."""
         return f"{self.user_tag(user)}:req:in"

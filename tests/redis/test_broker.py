@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hub.channels.base import LiveFrame
+from hub.channels.base import Audience, LiveFrame
 from hub.channels.redis import RedisBroker
 from hub.errors import EngineUnavailable
 from hub.protocol import encode_event_body, frame_event, frame_live_only, seq_of
@@ -202,13 +202,14 @@ async def test_a_friends_only_fan_out_skips_ex_friends_in_its_one_command(
         for user in ("star", "fan0", "fan1"):
             await broker.subscribe(user)
         before = await client.info("commandstats")
-        assert await broker.deliver(body(1), ["star", *fans], friends_of="star") == []
+        assert await broker.deliver(body(1), Audience.of(["star", *fans], members_of="star")) == []
         after = await client.info("commandstats")
         # the owner need not come first in the audience, nor be in it
-        await broker.deliver(body(2), [*fans[:3], "star"], friends_of="star")
-        await broker.deliver(body(3), fans[:2], friends_of="star")
+        await broker.deliver(body(2), Audience.of([*fans[:3], "star"], members_of="star"))
+        await broker.deliver(body(3), Audience.of(fans[:2], members_of="star"))
         with pytest.raises(ValueError, match="do not combine"):
-            await broker.deliver(body(4), fans, friends_of="star", registered_only=True)
+            await broker.deliver(body(4), Audience.of(fans, members_of="star"),
+                                 registered_only=True)
     finally:
         await client.aclose()
     assert after["cmdstat_evalsha"]["calls"] - before["cmdstat_evalsha"]["calls"] == 1
@@ -446,17 +447,18 @@ async def test_an_event_from_a_stranger_is_live_only_in_the_same_command(
         await client.sadd(keys.friends("cat"), "ann")
         for user in ("ann", "bob", "sam"):
             await broker.subscribe(user)
-        await broker.deliver(body(1), ["ann", "bob"], actor="bob")
+        await broker.deliver(body(1), Audience.of(["ann", "bob"], actor="bob"))
         spam = encode_event_body("guestbook", 2, {"entry": {"text": "买买买"}})
         before = await client.info("commandstats")
-        await broker.deliver(spam, ["ann", "sam"], actor="sam")
+        await broker.deliver(spam, Audience.of(["ann", "sam"], actor="sam"))
         after = await client.info("commandstats")
         for _ in range(24):
-            await broker.deliver(spam, ["ann", "sam"], actor="sam")
+            await broker.deliver(spam, Audience.of(["ann", "sam"], actor="sam"))
         # a stranger's comment on ann's public mood: ann's friends get it live only too
-        await broker.deliver(body(3), ["ann", "bob", "cat", "sam"], actor="sam")
+        await broker.deliver(body(3), Audience.of(["ann", "bob", "cat", "sam"], actor="sam"))
         # on a friends-only mood of ann's, by her friend bob: cat is no friend of bob's
-        await broker.deliver(body(4), ["ann", "bob", "cat"], friends_of="ann", actor="bob")
+        await broker.deliver(body(4), Audience.of(["ann", "bob", "cat"], members_of="ann",
+                                                  actor="bob"))
     finally:
         await client.aclose()
     assert after["cmdstat_evalsha"]["calls"] - before["cmdstat_evalsha"]["calls"] == 1
@@ -470,3 +472,28 @@ async def test_an_event_from_a_stranger_is_live_only_in_the_same_command(
     assert seq_of(to_ann[0]) == 1 and to_ann[1:26] == [frame_live_only(spam)] * 25
     assert seq_of(to_ann[-1]) == 2
     assert [seq_of(f) for user, f in frames if user == "bob"] == [1, None, 2]
+
+
+async def test_an_audience_for_groups_is_checked_in_the_same_command(
+        make_broker: BrokerFactory, redis_server: RedisServer, key_prefix: str) -> None:
+    broker, sink = await make_broker()
+    keys = Keys(key_prefix)
+    client = connect(redis_server.url)
+    try:
+        for friend in ("bob", "cat", "dan"):
+            await client.sadd(keys.friends(friend), "ann")
+        await client.sadd(keys.memberships("bob"), "ann\x00同学")
+        await client.sadd(keys.memberships("eve"), "ann\x00同学")  # in it, but no friend
+        await client.sadd(keys.memberships("dan"), "ann\x00别的组")
+        for user in ("ann", "bob", "cat", "dan", "eve"):
+            await broker.subscribe(user)
+        before = await client.info("commandstats")
+        await broker.deliver(body(1), Audience.of(["ann", "bob", "cat", "dan", "eve"],
+                                                  members_of="ann", groups={"同学", "家人"}))
+        after = await client.info("commandstats")
+    finally:
+        await client.aclose()
+    assert after["cmdstat_evalsha"]["calls"] - before["cmdstat_evalsha"]["calls"] == 1
+    frames = await sink.wait_for(2)
+    assert sorted(user for user, _ in frames) == ["ann", "bob"]
+    assert (await broker.head("dan")).seq == 0 and (await broker.head("eve")).seq == 0

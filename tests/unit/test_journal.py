@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from hub.channels.base import LiveFrame
+from hub.channels.base import Audience, LiveFrame
 from hub.channels.journal import JournalFailed
 from hub.channels.memory import MemoryBroker
 from hub.protocol import encode_event_body, frame_event, seq_of
@@ -81,7 +81,8 @@ async def test_the_checks_of_a_batch_read_the_friend_sets_when_it_is_written(
     broker = MemoryBroker(retention=10, journal=db,
                           friends=lambda u: friends.get(u, frozenset()))
     await broker.start(lambda frames: got.extend((u, s) for u, s, _ in frames), lambda: None)
-    task = asyncio.create_task(broker.deliver(body(1), ["ann", "bob"], friends_of="ann"))
+    task = asyncio.create_task(
+        broker.deliver(body(1), Audience.of(["ann", "bob"], members_of="ann")))
     friends["ann"] = frozenset()  # the unfriend lands after the call, before the commit
     assert await asyncio.wait_for(task, WAIT) == []
     assert got == [("ann", 1)]

@@ -10,6 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from hub.channels.base import Audience
 from hub.channels.memory import MemoryBroker
 from hub.protocol import encode_event_body, frame_event, frame_live_only, seq_of
 from hub.store.schema import SCHEMA
@@ -79,21 +80,22 @@ async def test_a_friends_only_delivery_skips_whoever_is_no_longer_a_friend() -> 
     await broker.start(lambda frames: got.extend((u, s) for u, s, _ in frames), lambda: None)
     audience = ["ann", "bob", "cat"]  # read while bob was still a friend
     friends["ann"] = frozenset({"cat"})  # ann unfriends bob
-    assert await broker.deliver(encode_event_body("mood", 1, {}), audience,
-                                friends_of="ann") == []
+    assert await broker.deliver(encode_event_body("mood", 1, {}),
+                                Audience.of(audience, members_of="ann")) == []
     assert got == [("ann", 1), ("cat", 1)]
     assert (await broker.head("bob")).seq == 0  # nothing written, no seq used
     friends["ann"] = frozenset()
-    await broker.deliver(encode_event_body("mood", 2, {}), ["bob", "cat"], friends_of="ann")
+    await broker.deliver(encode_event_body("mood", 2, {}),
+                         Audience.of(["bob", "cat"], members_of="ann"))
     assert got == [("ann", 1), ("cat", 1)]  # nobody left: nothing at all
 
 
 async def test_a_friends_only_delivery_needs_the_friend_sets() -> None:
     broker = MemoryBroker(retention=10)
     with pytest.raises(RuntimeError, match="friend sets"):
-        await broker.deliver(b"{}", ["ann"], friends_of="ann")
+        await broker.deliver(b"{}", Audience.of(["ann"], members_of="ann"))
     with pytest.raises(ValueError, match="do not combine"):
-        await broker.deliver(b"{}", ["ann"], friends_of="ann", registered_only=True)
+        await broker.deliver(b"{}", Audience.of(["ann"], members_of="ann"), registered_only=True)
 
 
 async def test_a_held_frame_the_inbox_no_longer_holds_voids_its_history() -> None:
@@ -124,10 +126,10 @@ async def test_an_event_from_a_stranger_is_live_only() -> None:
     got: list[tuple[str, int | None, bytes]] = []
     broker = MemoryBroker(retention=10, friends=lambda u: friends.get(u, frozenset()))
     await broker.start(got.extend, lambda: None)
-    await broker.deliver(encode_event_body("mood", 1, {}), ["ann", "bob"], actor="bob")
+    await broker.deliver(encode_event_body("mood", 1, {}), Audience.of(["ann", "bob"], actor="bob"))
     spam = encode_event_body("guestbook", 2, {"entry": {"text": "买买买"}})
     for _ in range(25):  # more than the retention
-        await broker.deliver(spam, ["ann", "sam"], actor="sam")
+        await broker.deliver(spam, Audience.of(["ann", "sam"], actor="sam"))
     ann = await broker.head("ann")
     assert ann.seq == 1  # the friend's mood is still the whole inbox
     assert [seq_of(f) for f in (await broker.replay("ann", f"{ann.epoch}:0")).frames] == [1]
@@ -140,9 +142,29 @@ async def test_an_event_from_a_stranger_is_live_only() -> None:
     # recipient gets it live only (a public mood's comment by a stranger).
     friends["cat"], friends["ann"] = frozenset({"ann"}), frozenset({"bob", "cat"})
     got.clear()
-    await broker.deliver(encode_event_body("comment", 3, {}), ["ann", "bob", "cat", "sam"],
-                         friends_of="ann", actor="sam")
+    await broker.deliver(encode_event_body("comment", 3, {}),
+                         Audience.of(["ann", "bob", "cat", "sam"], members_of="ann", actor="sam"))
     assert sorted((user, seq) for user, seq, _ in got) == [
         ("ann", None), ("bob", None), ("cat", None)]  # sam is no friend of ann's: skipped
     with pytest.raises(ValueError, match="do not combine"):
-        await broker.deliver(b"{}", ["ann"], actor="ann", registered_only=True)
+        await broker.deliver(b"{}", Audience.of(["ann"], actor="ann"), registered_only=True)
+
+
+async def test_an_audience_for_groups_reaches_only_friends_still_in_one_of_them() -> None:
+    friends = {"ann": frozenset({"bob", "cat", "dan"})}
+    groups = {("ann", "同学"): {"bob", "eve"}, ("ann", "家人"): {"dan"}}
+    got: list[tuple[str, int | None]] = []
+
+    def members(owner: str, names: frozenset[str]) -> frozenset[str]:
+        return frozenset(m for name in names for m in groups.get((owner, name), ()))
+
+    broker = MemoryBroker(retention=10, friends=lambda u: friends.get(u, frozenset()),
+                          members=members)
+    await broker.start(lambda frames: got.extend((u, s) for u, s, _ in frames), lambda: None)
+    audience = Audience.of(["ann", "bob", "cat", "dan", "eve"], members_of="ann",
+                           groups={"同学", "家人"})
+    groups[("ann", "家人")] = set()  # dan left the group after the audience was read
+    await broker.deliver(encode_event_body("mood", 1, {}), audience)
+    assert sorted(got) == [("ann", 1), ("bob", 1)]  # cat: in none; eve: no friend
+    with pytest.raises(ValueError, match="name the owner"):
+        Audience.of(["ann"], groups={"同学"})
