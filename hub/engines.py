@@ -29,7 +29,8 @@ def build(settings: Settings) -> tuple[Store, Broker, str]:
         make_data_dir(path.parent)
     store = SqliteStore.open(path)
     broker = MemoryBroker(settings.inbox_retention, journal=store.db if path else None,
-                          unregistered=store.unregistered, friends=store.friend_set)
+                          unregistered=store.unregistered, friends=store.friend_set,
+                          members=store.group_members_sync)
     return store, broker, "memory"
 
 

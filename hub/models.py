@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-Visibility = Literal["public", "friends", "private"]
+Visibility = Literal["public", "friends", "private", "groups"]
 VISIBILITIES: tuple[Visibility, ...] = ("public", "friends", "private")
+# On the wire a group post's visibility is {"groups": [names]}; stores keep "groups"
+# and the names beside it (`wire_visibility` puts them back together).
+WireVisibility = str | dict[str, list[str]]
+
+
+def wire_visibility(visibility: str, groups: list[str]) -> WireVisibility:
+    return {"groups": sorted(groups)} if visibility == "groups" else visibility
 
 
 class UserRecord(TypedDict):
@@ -40,7 +47,7 @@ class Mood(TypedDict):
     id: str
     author: str
     text: str
-    visibility: Visibility
+    visibility: WireVisibility  # "public", "friends", "private" or {"groups": [names]}
     tag: str
     ts: int
     # added per viewer by the handlers:

@@ -107,8 +107,23 @@ def parse_visibility(value: Any, default: str = "friends") -> Visibility:
                       f'{{"groups": [1 to {MAX_GROUPS_PER_POST} group names]}}')
 
 
-def may_see(visibility: Visibility, ties: Ties) -> bool:
+def visibility_of(value: Any) -> Visibility:
+    """A stored or wire visibility (`{"groups": [...]}` for a group post) as the rules
+    take it."""
+    if isinstance(value, dict):
+        return Groups(frozenset(value.get("groups") or ()))
+    return value  # type: ignore[no-any-return]
+
+
+def groups_of(value: Any) -> frozenset[str]:
+    """The groups a post is for (none unless it is a group post)."""
+    visibility = visibility_of(value)
+    return visibility.names if isinstance(visibility, Groups) else frozenset()
+
+
+def may_see(visibility: Visibility | dict[str, Any], ties: Ties) -> bool:
     """A post of `ties.owner`'s with this visibility, by `ties.viewer`."""
+    visibility = visibility_of(visibility)
     if ties.is_owner:
         return True
     if ties.blocked:
@@ -168,6 +183,7 @@ def audience(author: str, visibility: Visibility, friends: Iterable[str], *,
     maps each of the author's groups to its members, `blocked` names who is blocked
     either way. (Strangers may see a public post too, but they are no one's audience:
     they read it when they look.)"""
+    visibility = visibility_of(visibility)
     if visibility == "private":
         return {author}
     candidates = set(friends) - set(blocked)

@@ -27,8 +27,9 @@ def post_audience(post: Mapping[str, Any], users: Collection[str],
     groups, for a group post — when it is written; with `actor`, the one whose act it
     is (`actor_of`)."""
     author, visibility = post["author"], post["visibility"]
-    members_of = author if visibility == "friends" or post.get("groups") else None
-    return Audience.of(users, members_of=members_of, groups=post.get("groups") or (),
+    groups = policy.groups_of(visibility)
+    members_of = author if visibility == "friends" or groups else None
+    return Audience.of(users, members_of=members_of, groups=groups,
                        actor=None if actor is None else actor_of(actor, author))
 
 

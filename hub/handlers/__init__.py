@@ -9,6 +9,7 @@ from hub.handlers import (
     comments,
     friends,
     gifts,
+    groups,
     guestbook,
     likes,
     moods,
@@ -32,4 +33,5 @@ ALL_HANDLERS: dict[str, Handler] = {
     **friends.HANDLERS,
     **owner.HANDLERS,
     **notifications.HANDLERS,
+    **groups.HANDLERS,
 }

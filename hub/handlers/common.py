@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TypedDict
 
 from hub import levels, notes
-from hub.channels.audience import level_audience, mood_audience
+from hub.channels.audience import level_audience
 from hub.clock import day_of
 from hub.errors import ErrorCode, RetryLater, conflict, not_found
 from hub.models import Mood, UserRecord
@@ -82,11 +82,6 @@ async def award(node: Node, user: str, action: str) -> None:
 async def awards(node: Node, *grants: tuple[str, str]) -> None:
     """`award` for each (user, action), together."""
     await all_of(award(node, user, action) for user, action in grants)
-
-
-async def mood_audience_of(node: Node, mood: Mood) -> set[str]:
-    friends = await node.store.friends(mood["author"])
-    return mood_audience(mood["author"], mood["visibility"], friends)
 
 
 class Person(TypedDict):

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from hub import policy
-from hub.channels.audience import mood_audience
 from hub.errors import not_found
 from hub.handlers import guards
 from hub.handlers.guards import rules_of
@@ -40,9 +39,14 @@ async def load(node: Node, subject: Subject) -> Post | None:
 
 
 async def audience_of(node: Node, post: Post) -> set[str]:
-    """Who a post's events go to (DESIGN §3, as for a mood of its visibility)."""
-    friends = await node.store.friends(post["author"])
-    return mood_audience(post["author"], post["visibility"], friends)
+    """Who a post's events go to (DESIGN §3): the author and, as its visibility says,
+    the author's friends (those in its groups, for a group post)."""
+    author, store = post["author"], node.store
+    groups = policy.groups_of(post["visibility"])
+    friends, members = await together(store.friends(author),
+                                      store.group_members(author, groups))
+    return policy.audience(author, post["visibility"], friends,
+                           members={name: members for name in groups})
 
 
 async def visible_post(ctx: Context, subject: Subject, *, acting: bool = True
@@ -56,14 +60,15 @@ async def visible_post(ctx: Context, subject: Subject, *, acting: bool = True
     post = await load(ctx.node, subject)
     if post is None:
         raise not_found(f"no {subject}")
-    store, author = ctx.node.store, post["author"]
-    friends, (ties, settings) = await together(store.friends(author), rules_of(ctx, author))
+    author = post["author"]
+    audience, (ties, settings) = await together(audience_of(ctx.node, post),
+                                                rules_of(ctx, author))
     guards.not_blocked(ties)
     if not policy.may_read(settings, post["visibility"], ties):
         raise not_found(f"no {subject}")
     if acting:
         guards.may_comment(settings, post["visibility"], ties)
-    return post, mood_audience(author, post["visibility"], friends) | {ctx.user}
+    return post, audience | {ctx.user}
 
 
 async def visible_mood(ctx: Context, mood_id: str) -> tuple[Mood, set[str]]:

@@ -14,6 +14,7 @@ from hub.errors import bad_request, forbidden
 from hub.handlers import guards
 from hub.handlers.common import award, decorate, existing_user, people, person
 from hub.handlers.guestbook import visible_to
+from hub.handlers.moods import readable_by
 from hub.models import profile_of
 from hub.store.usersearch import ascii_lower
 from hub.together import together
@@ -51,7 +52,10 @@ async def get(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
             await award(node, owner, "visit.received")
         user = await existing_user(ctx, owner)  # points may have changed
     sources = visible_sources(me, owner, me in owner_friends)
-    moods = await decorate(node, await store.timeline(sources, None, SPACE_MOODS), me)
+    if me == owner or (me in owner_friends and ties.groups):
+        sources.append((owner, "groups"))
+    moods = await decorate(node, readable_by(me, await store.timeline(
+        sources, None, SPACE_MOODS), {owner: set(ties.groups)}), me)
     entries = [e for e in await store.entries(owner, SPACE_ENTRIES) if visible_to(e, me)]
     show_visitors = policy.may_see_visitors(settings[owner], ties)
     visitors = await store.visitors(owner, SPACE_VISITORS) if show_visitors else []

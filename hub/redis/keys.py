@@ -78,6 +78,10 @@ class Keys:
         """Set of usernames."""
         return f"{self.user_tag(user)}:friends"
 
+    def groups(self, owner: str) -> str:
+        """Hash: the owner's friend groups (分组), name → members as a JSON list."""
+        return f"{self.user_tag(owner)}:groups"
+
     def memberships(self, user: str) -> str:
         """Set: ``<owner>\\x00<group>`` for each group of another user's that `user` is in
         (a mirror of the groups, in the member's own slot, for the delivery's check)."""

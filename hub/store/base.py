@@ -152,7 +152,27 @@ class Store(Protocol):
         ...
 
     async def ties(self, owner: str, viewer: str) -> Ties:
-        """Whether they are friends and whether either blocked the other."""
+        """Whether they are friends, whether either blocked the other, and the owner's
+        groups the viewer is in."""
+        ...
+
+    # friend groups (分组)
+    async def set_group(self, owner: str, name: str, members: Sequence[str]) -> None:
+        """Create the group or replace its members."""
+        ...
+
+    async def delete_group(self, owner: str, name: str) -> bool: ...
+
+    async def groups(self, owner: str) -> dict[str, list[str]]:
+        """name → members (sorted), by name."""
+        ...
+
+    async def group_members(self, owner: str, names: Collection[str]) -> set[str]:
+        """Everyone in any of those groups of `owner`'s."""
+        ...
+
+    async def memberships(self, member: str) -> dict[str, set[str]]:
+        """owner → the names of the owner's groups that `member` is in."""
         ...
 
     # 与我相关 (hub.notes)
@@ -204,8 +224,12 @@ class Store(Protocol):
 
     # moods; comments and likes on any subject (hub.subjects)
     async def add_mood(
-        self, author: str, text: str, visibility: Visibility, tag: str, ts: int
-    ) -> Mood: ...
+        self, author: str, text: str, visibility: Visibility, tag: str, ts: int, *,
+        groups: Sequence[str] = (),
+    ) -> Mood:
+        """With visibility "groups", a mood for those of the author's groups; the mood
+        comes back with its wire visibility (`{"groups": [names]}`)."""
+        ...
 
     async def get_mood(self, mood_id: str) -> Mood | None: ...
 

@@ -10,6 +10,8 @@ transaction: a file is at one version or the next, never in between.
   of one `inbox` row per recipient beside `inbox_bodies`; every body that an inbox row
   still names becomes the journal row of the same id, in the same order, and
   `inbox_epochs` gets `start`, where a voided inbox's current epoch begins (0: none).
+* 3 → 4: a mood may be for the author's friend groups (分组): `moods.groups` holds
+  their names as JSON (`''` for every other mood), and `visibility` is `groups`.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ STEPS: dict[int, str] = {
             GROUP BY b.id ORDER BY b.id;
         DROP TABLE inbox;
         DROP TABLE inbox_bodies;
+    """,
+    3: """
+        ALTER TABLE moods ADD COLUMN groups TEXT NOT NULL DEFAULT '';
     """,
 }
 

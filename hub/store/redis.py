@@ -64,11 +64,12 @@ import contextlib
 from collections.abc import Sequence
 from typing import Any, cast
 
+import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from hub.errors import EngineUnavailable
-from hub.models import Mood, Visibility
+from hub.models import Mood, Visibility, wire_visibility
 from hub.redis.errors import engine_call
 from hub.redis.errors import text as as_text
 from hub.redis.keys import Keys
@@ -76,6 +77,7 @@ from hub.redis.pipe import AutoPipeline
 from hub.redis.resp import packed
 from hub.redis.scripts import load_scripts
 from hub.store.redis_accounts import RedisAccounts
+from hub.store.redis_groups import RedisGroups
 from hub.store.redis_guestbook import RedisGuestbook
 from hub.store.redis_notes import RedisNotes
 from hub.store.redis_reactions import RedisReactions
@@ -83,12 +85,13 @@ from hub.store.redis_social import SCRIPTS
 from hub.store.redis_space import RedisSpace
 from hub.subjects import mood
 
-MOOD_FIELDS = ("author", "text", "visibility", "tag", "ts")
+MOOD_FIELDS = ("author", "text", "visibility", "tag", "ts", "groups")
 TIMELINE_RETRIES = 3  # a mood deleted between the two reads of `timeline` is refetched
 DELETE_RETRIES = 20  # another delete of the same mood running at once
 
 
-class RedisStore(RedisReactions, RedisSpace, RedisGuestbook, RedisNotes, RedisAccounts):
+class RedisStore(RedisReactions, RedisSpace, RedisGuestbook, RedisNotes, RedisGroups,
+                 RedisAccounts):
     def __init__(self, client: Redis, keys: Keys, pipe: AutoPipeline | None = None) -> None:
         super().__init__(client, keys, pipe)
         self.probe: asyncio.Task[None] | None = None  # see `health`
@@ -125,15 +128,19 @@ class RedisStore(RedisReactions, RedisSpace, RedisGuestbook, RedisNotes, RedisAc
     # moods
     @engine_call
     async def add_mood(
-        self, author: str, text: str, visibility: Visibility, tag: str, ts: int
+        self, author: str, text: str, visibility: Visibility, tag: str, ts: int, *,
+        groups: Sequence[str] = (),
     ) -> Mood:
         k = self.keys
+        names = sorted(groups) if visibility == "groups" else []
         mid = str(await self.pipe.command(b"HINCRBY", k.ids, b"mood", b"1"))
+        extra = [b"groups", orjson.dumps(names)] if names else []
         await self.pipe.transaction([
             packed(b"HSET", k.mood(mid), b"author", author, b"text", text,
-                   b"visibility", visibility, b"tag", tag, b"ts", ts),
+                   b"visibility", visibility, b"tag", tag, b"ts", ts, *extra),
             packed(b"ZADD", k.moods(author, visibility), mid, mid)])
-        return Mood(id=mid, author=author, text=text, visibility=visibility, tag=tag, ts=ts)
+        return Mood(id=mid, author=author, text=text,
+                    visibility=wire_visibility(visibility, names), tag=tag, ts=ts)
 
     @engine_call
     async def get_mood(self, mood_id: str) -> Mood | None:
@@ -197,9 +204,10 @@ def _id(value: str) -> str:
 
 
 def _mood(mid: str, reply: list[Any]) -> Mood | None:
-    author, text, visibility, tag, ts = reply
+    author, text, visibility, tag, ts, groups = reply
     if author is None:
         return None
     return Mood(id=mid, author=as_text(author), text=as_text(text),
-                visibility=cast(Visibility, as_text(visibility)), tag=as_text(tag),
-                ts=int(ts))
+                visibility=wire_visibility(as_text(visibility),
+                                           orjson.loads(groups) if groups else []),
+                tag=as_text(tag), ts=int(ts))

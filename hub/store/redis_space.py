@@ -67,12 +67,16 @@ class RedisSpace(RedisSocial):
         if owner == viewer:
             return Ties(owner=owner, viewer=viewer)
         k = self.keys
-        friends, blocks, blocked_by = await self.pipe.batch([
+        friends, blocks, blocked_by, memberships = await self.pipe.batch([
             packed(b"SISMEMBER", k.friends(owner), viewer),
             packed(b"SISMEMBER", k.blocks(owner), viewer),
-            packed(b"SISMEMBER", k.blocks(viewer), owner)], retry=True)
+            packed(b"SISMEMBER", k.blocks(viewer), owner),
+            packed(b"SMEMBERS", k.memberships(viewer))], retry=True)
+        prefix = f"{owner}\x00"
+        groups = frozenset(token[len(prefix):] for raw in memberships
+                           if (token := as_text(raw)).startswith(prefix))
         return Ties(owner=owner, viewer=viewer, friends=bool(friends),
-                    blocked=bool(blocks) or bool(blocked_by))
+                    blocked=bool(blocks) or bool(blocked_by), groups=groups)
 
 
 def _settings(reply: Any) -> SpaceSettings:

@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 
 DB_NAME = "kongjian.db"
-SCHEMA_VERSION = 3  # PRAGMA user_version of a file this code wrote (migrations.py)
+SCHEMA_VERSION = 4  # PRAGMA user_version of a file this code wrote (migrations.py)
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 COMPANIONS = ("-wal", "-shm")  # SQLite gives them the main file's mode when it makes them
 
@@ -32,6 +32,11 @@ CREATE TABLE IF NOT EXISTS friends (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KE
 CREATE TABLE IF NOT EXISTS requests (frm TEXT NOT NULL, dst TEXT NOT NULL,
     PRIMARY KEY (frm, dst));
 CREATE INDEX IF NOT EXISTS requests_dst ON requests (dst);
+CREATE TABLE IF NOT EXISTS friend_groups (owner TEXT NOT NULL, name TEXT NOT NULL,
+    PRIMARY KEY (owner, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS group_members (owner TEXT NOT NULL, name TEXT NOT NULL,
+    member TEXT NOT NULL, PRIMARY KEY (owner, name, member)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS group_members_member ON group_members (member);
 CREATE TABLE IF NOT EXISTS space_settings (user TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blocks (owner TEXT NOT NULL, user TEXT NOT NULL,
     PRIMARY KEY (owner, user)) WITHOUT ROWID;
@@ -43,7 +48,8 @@ CREATE TABLE IF NOT EXISTS space_writes (owner TEXT NOT NULL, author TEXT NOT NU
     PRIMARY KEY (owner, author, window)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS moods (
     id INTEGER PRIMARY KEY AUTOINCREMENT, author TEXT NOT NULL, text TEXT NOT NULL,
-    visibility TEXT NOT NULL, tag TEXT NOT NULL, ts INTEGER NOT NULL);
+    visibility TEXT NOT NULL, tag TEXT NOT NULL, ts INTEGER NOT NULL,
+    groups TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS moods_source ON moods (author, visibility, id);
 CREATE TABLE IF NOT EXISTS comments (
     id INTEGER PRIMARY KEY AUTOINCREMENT, subject_id INTEGER NOT NULL, author TEXT NOT NULL,

@@ -17,10 +17,11 @@ from typing import Any
 
 import orjson
 
-from hub.models import Gift, Mood, Visibility, Visit
+from hub.models import Gift, Mood, Visibility, Visit, wire_visibility
 from hub.store.base import Refused, RequestRules, SpaceQuota
 from hub.store.schema import apply_schema, check_database
 from hub.store.sqlite_accounts import SqliteAccounts
+from hub.store.sqlite_groups import SqliteGroups
 from hub.store.sqlite_guestbook import SqliteGuestbook
 from hub.store.sqlite_notes import SqliteNotes
 from hub.store.sqlite_reactions import SqliteReactions
@@ -30,7 +31,8 @@ from hub.subjects import Subject
 FRIENDS_CACHED = 20_000  # users whose friend sets are kept in memory (LRU)
 
 
-class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace, SqliteGuestbook, SqliteNotes):
+class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace, SqliteGuestbook, SqliteNotes,
+                  SqliteGroups):
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.db = conn
         self.path = path
@@ -155,15 +157,18 @@ class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace, SqliteGuestbook,
 
     # moods, comments, likes
     async def add_mood(
-        self, author: str, text: str, visibility: Visibility, tag: str, ts: int
+        self, author: str, text: str, visibility: Visibility, tag: str, ts: int, *,
+        groups: Sequence[str] = (),
     ) -> Mood:
+        names = sorted(groups) if visibility == "groups" else []
         with self.db:
             cur = self.db.execute(
-                "INSERT INTO moods (author, text, visibility, tag, ts) VALUES (?, ?, ?, ?, ?)",
-                (author, text, visibility, tag, ts),
+                "INSERT INTO moods (author, text, visibility, tag, ts, groups)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (author, text, visibility, tag, ts, orjson.dumps(names).decode() if names else ""),
             )
-        return Mood(id=str(cur.lastrowid), author=author, text=text, visibility=visibility,
-                    tag=tag, ts=ts)
+        return Mood(id=str(cur.lastrowid), author=author, text=text,
+                    visibility=wire_visibility(visibility, names), tag=tag, ts=ts)
 
     async def get_mood(self, mood_id: str) -> Mood | None:
         row = self.db.execute("SELECT * FROM moods WHERE id = ?", (int(mood_id),)).fetchone()
@@ -273,8 +278,10 @@ def _marks(items: Sequence[Any]) -> str:
 
 
 def _mood(row: sqlite3.Row) -> Mood:
+    groups = orjson.loads(row["groups"]) if row["groups"] else []
     return Mood(id=str(row["id"]), author=row["author"], text=row["text"],
-                visibility=row["visibility"], tag=row["tag"], ts=row["ts"])
+                visibility=wire_visibility(row["visibility"], groups), tag=row["tag"],
+                ts=row["ts"])
 
 
 def _gift_dict(gid: str, frm: str, to: str, gift: str, name: str, animation: str,

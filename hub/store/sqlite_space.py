@@ -73,7 +73,10 @@ class SqliteSpace:
         blocked = self.db.execute(
             "SELECT 1 FROM blocks WHERE (owner = ? AND user = ?) OR (owner = ? AND user = ?)",
             (owner, viewer, viewer, owner)).fetchone() is not None
-        return Ties(owner=owner, viewer=viewer, friends=friends, blocked=blocked)
+        groups = frozenset(row[0] for row in self.db.execute(
+            "SELECT name FROM group_members WHERE owner = ? AND member = ?", (owner, viewer)))
+        return Ties(owner=owner, viewer=viewer, friends=friends, blocked=blocked,
+                    groups=groups)
 
 
 def _marks(items: Collection[Any]) -> str:
