@@ -44,3 +44,12 @@ class ManualClock:
 def day_of(ms: int) -> int:
     """The UTC day number of a timestamp; daily caps reset when it changes."""
     return ms // DAY_MS
+
+
+def on_this_day(ms: int, now_ms: int) -> bool:
+    """Whether `ms` fell on today's month and day (UTC) in an earlier year (那年今日)."""
+    import datetime
+
+    then = datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC)
+    now = datetime.datetime.fromtimestamp(now_ms / 1000, datetime.UTC)
+    return (then.month, then.day) == (now.month, now.day) and then.year < now.year

@@ -228,3 +228,28 @@ def on_friend_added(asked: str, accepted_by: str, ts: int) -> list[Change]:
 
 def on_level_up(user: str, level: int, ts: int) -> list[Change]:
     return [Add(user, note("level.up", f"level:{level}", "", user, ts, level=level))]
+
+
+def on_mention(subject: Subject, users: list[str], actor: str, ts: int, text: str,
+               comment_id: str | None = None) -> list[Change]:
+    """`users` (already those who may read the post) were named with @ by `actor`."""
+    about = about_subject(subject)
+    what = f"mention:{comment_id}" if comment_id else "mention"
+    data: dict[str, Any] = {**subject.fields(), "text": _excerpt(text)}
+    if comment_id:
+        data["comment_id"] = comment_id
+    return [Add(user, note("mention", about, what, actor, ts, **data)) for user in users]
+
+
+def on_mention_withdrawn(subject: Subject, users: list[str], comment_id: str
+                         ) -> list[Change]:
+    about = about_subject(subject)
+    return [Withdraw(user, cause(about, f"mention:{comment_id}")) for user in users]
+
+
+def on_care(subject: Subject, carers: list[str], author: str, ts: int, text: str
+            ) -> list[Change]:
+    """A new post of someone `carers` keep special care for (特别关心)."""
+    about = about_subject(subject)
+    return [Add(user, note("care", about, "care", author, ts, **subject.fields(),
+                           text=_excerpt(text))) for user in carers]

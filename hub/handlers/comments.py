@@ -8,8 +8,9 @@ from hub import notes, policy, subjects, validate
 from hub.channels.audience import post_audience
 from hub.errors import bad_request, forbidden, not_found
 from hub.handlers.common import awards, people, person, refusals, space_quota
-from hub.handlers.posts import audience_of, load, owner_fields, visible_post
-from hub.together import together
+from hub.handlers.posts import Post, audience_of, load, owner_fields, visible_post
+from hub.mentions import mentioned
+from hub.together import all_of, together
 
 if TYPE_CHECKING:
     from hub.models import Comment
@@ -42,10 +43,13 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     # Beside the comment, who it concerns, so a client can tell "replied to you" without
     # the parent comment on its screen.
     replied = parent["author"] if parent is not None else None
+    named = await _readers(ctx, target, mentioned(text, author=ctx.user))
     await node.publish("comment", {
         "comment": comment, **owner_fields(subject, target), "reply_to_author": replied,
     }, post_audience(target, audience, actor=ctx.user),
-        notes=notes.on_comment(subject, owner, comment, replied))
+        notes=[*notes.on_comment(subject, owner, comment, replied),
+               *notes.on_mention(subject, [u for u in named if u not in (owner, replied)],
+                                 ctx.user, comment["ts"], text, comment_id=comment["id"])])
     if owner != ctx.user:
         await awards(node, (ctx.user, "comment.post"), (owner, "comment.received"))
     return {"comment": comment}
@@ -73,9 +77,20 @@ async def delete(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     parent = await _maybe_comment(node, comment["reply_to"])
     await node.publish("comment.deleted", {"comment_id": comment_id, **subject.fields(),
                                            "owner": owner}, audience,
-                       notes=notes.on_comment_deleted(subject, owner, comment_id,
-                                                      parent["author"] if parent else None))
+                       notes=[*notes.on_comment_deleted(subject, owner, comment_id,
+                                                        parent["author"] if parent else None),
+                              *notes.on_mention_withdrawn(
+                                  subject, mentioned(comment["text"], author=comment["author"]),
+                                  comment_id)])
     return {}
+
+
+async def _readers(ctx: Context, post: Post, users: list[str]) -> list[str]:
+    """Of `users`, those who may read `post` now (a mention tells no one else)."""
+    store, author = ctx.node.store, post["author"]
+    settings, existing = await together(store.settings(author), store.existing_users(users))
+    ties = await all_of(store.ties(author, user) for user in users if user in existing)
+    return [t.viewer for t in ties if policy.may_read(settings, post["visibility"], t)]
 
 
 async def _maybe_comment(node: Node, comment_id: str | None) -> Comment | None:

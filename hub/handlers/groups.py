@@ -1,7 +1,10 @@
 """Friend groups (分组): `group.set`, `group.delete`, `groups.list`. A mood may be for
 some of the author's groups (visibility `{"groups": [names]}`): it reaches the author
 and those members who are still friends, checked when it is written, and is read by
-whoever is a friend in one of its groups at the time they read (hub.policy)."""
+whoever is a friend in one of its groups at the time they read (hub.policy).
+
+Special care (特别关心): `care.set`, `care.list` — a cared-for friend's new mood raises a
+notification for the one who cares (moods.post)."""
 
 from __future__ import annotations
 
@@ -55,7 +58,29 @@ async def list_groups(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
                        for name, members in groups.items()]}
 
 
+async def set_care(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    other = validate.username(data, "user")
+    on = data.get("on")
+    if not isinstance(on, bool):
+        raise bad_request("'on' must be true or false")
+    store = ctx.node.store
+    if on and other not in await store.friends(ctx.user):
+        raise bad_request(f"special care is for friends; {other} is not your friend")
+    await store.set_care(ctx.user, other, on)
+    return {"user": other, "care": on}
+
+
+async def list_care(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    store = ctx.node.store
+    cared, friends = await store.cares(ctx.user), await store.friends(ctx.user)
+    shown = [u for u in cared if u in friends]  # an ex-friend's care lapses
+    found = await people(ctx.node, shown)
+    return {"care": [{"user": u, **person(found, u)} for u in shown]}
+
+
 HANDLERS: dict[str, Handler] = {
+    "care.set": set_care,
+    "care.list": list_care,
     "group.set": set_group,
     "group.delete": delete_group,
     "groups.list": list_groups,

@@ -10,6 +10,7 @@ from hub.channels.audience import post_audience
 from hub.errors import bad_request, forbidden, not_found
 from hub.handlers.common import award, decorate
 from hub.handlers.posts import audience_of
+from hub.mentions import mentioned
 from hub.models import Mood, Visibility
 from hub.subjects import Subject, deletion
 from hub.together import together
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 MAX_TEXT = 2000
 MAX_TAG = 20
+ON_THIS_DAY = 20
 
 
 async def feed(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
@@ -72,9 +74,31 @@ async def post(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
                 author_portrait=author["head_portrait"] if author else "", likes=0,
                 liked=False, comments=[], comment_count=0)
     reached = policy.audience(ctx.user, visibility, friends, members={n: members for n in names})
-    await node.publish("mood", {"mood": mood}, post_audience(mood, reached))
+    told = await _told(ctx, mood, reached)
+    await node.publish("mood", {"mood": mood}, post_audience(mood, reached), notes=told)
     await award(node, ctx.user, "mood.post")
     return {"mood": mood}
+
+
+async def _told(ctx: Context, mood: Mood, reached: set[str]) -> list[notes.Change]:
+    """Who a new mood notifies: those who keep special care for its author, and those
+    it @mentions — each only if the mood reaches them (or, public, exists for them)."""
+    store, subject, ts = ctx.node.store, Subject("mood", mood["id"]), mood["ts"]
+    named = mentioned(mood["text"], author=ctx.user)
+    carers, existing = await together(store.carers(ctx.user), store.existing_users(named))
+    readers = reached if mood["visibility"] != "public" else reached | existing
+    return [*notes.on_care(subject, [u for u in carers if u in reached], ctx.user, ts,
+                           mood["text"]),
+            *notes.on_mention(subject, [u for u in named if u in readers], ctx.user, ts,
+                              mood["text"])]
+
+
+async def on_this_day(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """那年今日: my moods of this month and day in earlier years (UTC), newest first."""
+    now = ctx.node.clock.now_ms()
+    items = await ctx.node.store.on_this_day(ctx.user, now, ON_THIS_DAY)
+    await decorate(ctx.node, items, ctx.user)
+    return {"items": items}
 
 
 async def delete(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
@@ -96,4 +120,5 @@ async def delete(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-HANDLERS: dict[str, Handler] = {"feed": feed, "mood.post": post, "mood.delete": delete}
+HANDLERS: dict[str, Handler] = {"feed": feed, "mood.post": post, "mood.delete": delete,
+                                "onthisday": on_this_day}

@@ -78,6 +78,14 @@ class Keys:
         """Set of usernames."""
         return f"{self.user_tag(user)}:friends"
 
+    def care(self, user: str) -> str:
+        """Set: the friends `user` keeps special care for (特别关心)."""
+        return f"{self.user_tag(user)}:care"
+
+    def cared_by(self, user: str) -> str:
+        """Set: who keeps special care for `user` (the mirror of their `care` sets)."""
+        return f"{self.user_tag(user)}:cared_by"
+
     def groups(self, owner: str) -> str:
         """Hash: the owner's friend groups (分组), name → members as a JSON list."""
         return f"{self.user_tag(owner)}:groups"

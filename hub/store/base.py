@@ -175,6 +175,19 @@ class Store(Protocol):
         """owner → the names of the owner's groups that `member` is in."""
         ...
 
+    # special care (特别关心)
+    async def set_care(self, user: str, target: str, on: bool) -> bool:
+        """Whether it changed."""
+        ...
+
+    async def cares(self, user: str) -> list[str]:
+        """Whom `user` keeps special care for, sorted."""
+        ...
+
+    async def carers(self, target: str) -> list[str]:
+        """Who keeps special care for `target`, sorted."""
+        ...
+
     # 与我相关 (hub.notes)
     async def apply_notes(self, changes: Sequence[Change], ts: int
                           ) -> list[tuple[str, bytes]]:
@@ -232,6 +245,11 @@ class Store(Protocol):
         ...
 
     async def get_mood(self, mood_id: str) -> Mood | None: ...
+
+    async def on_this_day(self, author: str, now_ms: int, limit: int) -> list[Mood]:
+        """The author's moods of the month and day of `now_ms` in earlier years (UTC),
+        newest first."""
+        ...
 
     async def delete_mood(self, mood_id: str) -> bool:
         """Delete the mood with its comments and likes."""

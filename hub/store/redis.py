@@ -68,6 +68,7 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from hub.clock import on_this_day
 from hub.errors import EngineUnavailable
 from hub.models import Mood, Visibility, wire_visibility
 from hub.redis.errors import engine_call
@@ -88,6 +89,7 @@ from hub.subjects import mood
 MOOD_FIELDS = ("author", "text", "visibility", "tag", "ts", "groups")
 TIMELINE_RETRIES = 3  # a mood deleted between the two reads of `timeline` is refetched
 DELETE_RETRIES = 20  # another delete of the same mood running at once
+ON_THIS_DAY_SCAN = 5000  # newest moods of a user that 那年今日 looks through
 
 
 class RedisStore(RedisReactions, RedisSpace, RedisGuestbook, RedisNotes, RedisGroups,
@@ -190,6 +192,18 @@ class RedisStore(RedisReactions, RedisSpace, RedisGuestbook, RedisNotes, RedisGr
             if all(moods):
                 break  # else a mood was deleted between the reads: read again
         return [m for m in moods if m is not None]
+
+    @engine_call
+    async def on_this_day(self, author: str, now_ms: int, limit: int) -> list[Mood]:
+        """Reads the author's newest `ON_THIS_DAY_SCAN` moods and keeps the day's: no
+        index by date (a user's own moods, a few times a day at most)."""
+        k = self.keys
+        sets = [k.moods(author, v) for v in ("public", "friends", "private", "groups")]
+        ids = [str(i) for i in await self.pipe.script(
+            SCRIPTS["timeline"], sets, ["+inf", ON_THIS_DAY_SCAN], retry=True)]
+        found = [m for m in await self._moods(ids) if m is not None
+                 and on_this_day(m["ts"], now_ms)]
+        return found[:limit]
 
     async def _moods(self, ids: list[str]) -> list[Mood | None]:
         replies = await self.pipe.script(SCRIPTS["hmgets"], [*map(self.keys.mood, ids)],

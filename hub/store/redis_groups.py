@@ -1,7 +1,8 @@
-"""Friend groups (分组) in the Redis store: the owner's groups as a hash under the owner's
-tag (name → members as JSON), mirrored into each member's own `in_groups` set, so that
-the delivery of a group post checks each recipient's membership in the recipient's own
-slot (deliver.lua). `store.redis.RedisStore` inherits it.
+"""Friend groups (分组) and special care (特别关心) in the Redis store: the owner's groups
+as a hash under the owner's tag (name → members as JSON), mirrored into each member's
+own `in_groups` set, so that the delivery of a group post checks each recipient's
+membership in the recipient's own slot (deliver.lua); whom a user cares for, a set,
+mirrored as who cares for each target. `store.redis.RedisStore` inherits it.
 
 A change writes both sides in one MULTI (several users' tags: on Redis Cluster one
 transaction per slot, docs/redis.md).
@@ -63,3 +64,20 @@ class RedisGroups(RedisSocial):
             owner, _, name = as_text(raw).partition("\x00")
             found.setdefault(owner, set()).add(name)
         return found
+
+    @engine_call
+    async def set_care(self, user: str, target: str, on: bool) -> bool:
+        k, op = self.keys, (b"SADD" if on else b"SREM")
+        changed, _ = await self.pipe.transaction([
+            packed(op, k.care(user), target), packed(op, k.cared_by(target), user)])
+        return bool(changed)
+
+    @engine_call
+    async def cares(self, user: str) -> list[str]:
+        return sorted(as_text(m) for m in await self.pipe.command(
+            b"SMEMBERS", self.keys.care(user), retry=True))
+
+    @engine_call
+    async def carers(self, target: str) -> list[str]:
+        return sorted(as_text(m) for m in await self.pipe.command(
+            b"SMEMBERS", self.keys.cared_by(target), retry=True))

@@ -37,6 +37,9 @@ CREATE TABLE IF NOT EXISTS friend_groups (owner TEXT NOT NULL, name TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS group_members (owner TEXT NOT NULL, name TEXT NOT NULL,
     member TEXT NOT NULL, PRIMARY KEY (owner, name, member)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS group_members_member ON group_members (member);
+CREATE TABLE IF NOT EXISTS care (user TEXT NOT NULL, target TEXT NOT NULL,
+    PRIMARY KEY (user, target)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS care_target ON care (target);
 CREATE TABLE IF NOT EXISTS space_settings (user TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blocks (owner TEXT NOT NULL, user TEXT NOT NULL,
     PRIMARY KEY (owner, user)) WITHOUT ROWID;

@@ -174,6 +174,16 @@ class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace, SqliteGuestbook,
         row = self.db.execute("SELECT * FROM moods WHERE id = ?", (int(mood_id),)).fetchone()
         return None if row is None else _mood(row)
 
+    async def on_this_day(self, author: str, now_ms: int, limit: int) -> list[Mood]:
+        rows = self.db.execute(
+            "SELECT * FROM moods WHERE author = ?"
+            " AND strftime('%m-%d', ts / 1000, 'unixepoch') ="
+            " strftime('%m-%d', ? / 1000, 'unixepoch')"
+            " AND strftime('%Y', ts / 1000, 'unixepoch') <"
+            " strftime('%Y', ? / 1000, 'unixepoch') ORDER BY id DESC LIMIT ?",
+            (author, now_ms, now_ms, limit)).fetchall()
+        return [_mood(row) for row in rows]
+
     async def delete_mood(self, mood_id: str) -> bool:
         mid = int(mood_id)
         with self.db:

@@ -1,6 +1,7 @@
-"""Friend groups (分组) in the memory engine's store: each owner's named groups and
-their members. `store.sqlite.SqliteStore` inherits it. `group_members_sync` is the
-memory broker's check of a group post's audience at the moment of the write."""
+"""Friend groups (分组) and special care (特别关心) in the memory engine's store: each
+owner's named groups and their members, and whom each user keeps special care for.
+`store.sqlite.SqliteStore` inherits it. `group_members_sync` is the memory broker's
+check of a group post's audience at the moment of the write."""
 
 from __future__ import annotations
 
@@ -54,3 +55,18 @@ class SqliteGroups:
                 "SELECT owner, name FROM group_members WHERE member = ?", (member,)):
             found.setdefault(owner, set()).add(name)
         return found
+
+    async def set_care(self, user: str, target: str, on: bool) -> bool:
+        with self.db:
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO care VALUES (?, ?)" if on else
+                "DELETE FROM care WHERE user = ? AND target = ?", (user, target))
+        return cur.rowcount == 1
+
+    async def cares(self, user: str) -> list[str]:
+        return [row[0] for row in self.db.execute(
+            "SELECT target FROM care WHERE user = ? ORDER BY target", (user,))]
+
+    async def carers(self, target: str) -> list[str]:
+        return [row[0] for row in self.db.execute(
+            "SELECT user FROM care WHERE target = ? ORDER BY user", (target,))]

@@ -367,3 +367,13 @@ def test_every_gift_animation_exists_in_the_browser_client() -> None:
     missing = [g["animation"] for g in catalog.GIFTS
                if not re.search(rf"\b{re.escape(g['animation'])}\s*\(", script)]
     assert not missing, f"no animation scene in static/js/giftanim.js for {missing}"
+
+
+def test_on_this_day_is_the_same_month_and_day_in_an_earlier_year() -> None:
+    from hub.clock import on_this_day
+
+    day = 86_400_000
+    now = 1_731_621_600_000  # 2024-11-14 22:00 UTC
+    assert on_this_day(now - 366 * day, now)  # 2023-11-14 (2024 is a leap year)
+    assert not on_this_day(now - 365 * day, now)  # 2023-11-15
+    assert not on_this_day(now - 3_600_000, now)  # today is no earlier year
