@@ -14,7 +14,7 @@ import { applyLike, applyComment, removeMood } from './js/mood.js';
 import { mountSpace, refetchSpace, onMood as spaceMood, onVisit, onLevel, onFriendship } from './js/space.js';
 import { mountFriends, loadFriends, onFriendEvent, paintOnline } from './js/friends.js';
 import { loadCatalog, onGift, giftShelf, closeGiftDialog } from './js/gifts.js';
-import { initNotify, notifyEvent, mountNotifications, resetNotify } from './js/notify.js';
+import { mountNotifications } from './js/notify.js';
 import { portrait, levelBadge, levelPoints, levelProgress, learnPortrait, learnName, nameOf } from './js/widgets.js';
 import { setOwnSkin } from './js/skin.js';
 import { stop as stopMusic } from './js/music.js';
@@ -127,7 +127,6 @@ async function loadMine() {
 function startSession(user) {
   currentUser = user.username;
   state.me = { ...user };
-  initNotify();
   paintMe();
   paintMyGifts([]);
   show('app');
@@ -146,7 +145,6 @@ function endSession(message) {
   stopGifts();
   currentUser = null;
   reset();
-  resetNotify();
   for (const f of FEATURES) if (f.reset) f.reset();
   setOwnSkin('classic');
   $('#view').textContent = '';
@@ -239,6 +237,7 @@ conn.addEventListener('hello', (e) => {
     loadFriends(); // presence is not replayed: ask for the current state
     if (gap) { refetchFeed(); refetchSpace(); loadMine(); }
   }
+  for (const f of FEATURES) if (f.connected) f.connected(hello);
   if (gap) {
     toast('离线太久，部分消息已过期，已重新加载 Resynced: some missed events had expired — reloaded', { kind: 'sync', ms: 6000, testid: 'sync-toast' });
   }
@@ -288,7 +287,6 @@ conn.addEventListener('event', (e) => {
     const handle = f.events && f.events[frame.event];
     if (handle) { try { handle(d, frame); } catch (err) { console.error(err); } }
   }
-  notifyEvent(frame);
 });
 
 on('level', () => paintMe());

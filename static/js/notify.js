@@ -1,163 +1,262 @@
-// notify.js — 与我相关 Notifications: picks out the events that concern me (comments
-// and likes on my moods, gifts to me, guestbook entries and the owner's replies to
-// mine, visits, friend requests, level-ups), keeps them in localStorage per user,
-// shows the red-dot counter, and the list view (opening it clears the counter). Tabs of
-// one user stay in sync.
+// notify.js — 与我相关 Notifications, as the hub keeps them (docs/protocol.md,
+// notifications.list / notifications.read / notify). It owns the red dot and the
+// #/notifications page:
+//
+// * the dot is the hub's `unread`: asked with `notifications.list` after every hello
+//   (connect, reconnect), then taken from every `notify` event, so every tab and device
+//   shows the same number;
+// * the page lists the hub's grouped items newest first (wording: notewords.js), marks
+//   the unread ones, loads more with `next`, and marks what it shows read
+//   (`notifications.read` with those items' `ids`) — the dot clears in every tab. Items
+//   that arrive while it is open (a `notify` with `note`) go on top, marked new, and
+//   count until the page is left, which marks them read too; a `notify` with
+//   `withdrawn` takes its items away (or shrinks a grouped one). 全部已读 asks first
+//   (confirm.js), then reads everything;
+// * a click on an item opens what it is about (reveal.js); a gift offers 回赠 Send back
+//   (returned.js).
+//
+// Registered through features.js: `events.notify`, `connected()`, `reset()`.
 
-import { el, $$, timeEl } from './dom.js';
+import { el, $$, timeEl, busy, toast, errText } from './dom.js';
+import { conn } from './conn.js';
 import { me } from './state.js';
-import { nameOf } from './widgets.js';
+import { portrait, learnName, learnPortrait } from './widgets.js';
 import { openGiftDialog } from './gifts.js';
 import { returnControl } from './returned.js';
+import { confirmAction, focusAfter } from './confirm.js';
+import { describe, keyOf, withdrawFrom } from './notewords.js';
+import { openItem } from './reveal.js';
 
-const MAX = 100;
-let store = { items: [], unread: 0 };
-let listView = null;
+const PAGE = 20;
+const READ_MAX = 500; // ids per notifications.read
 
-const key = () => `kj:notify:${me()}`;
+let unread = 0;
+let counts = 0;  // `notify` events heard: a reply sent before the latest one has an older count
+let changes = 0; // of those, the ones that added or withdrew something
+let view = null; // the open page, see mountNotifications
 
-export function initNotify() {
-  try { store = JSON.parse(localStorage.getItem(key()) || 'null') || { items: [], unread: 0 }; } catch { store = { items: [], unread: 0 }; }
-  paintBadge();
-}
+// ---- the red dot ----
 
-function save() {
-  try { localStorage.setItem(key(), JSON.stringify(store)); } catch { /* quota: keep in memory */ }
-}
-
-window.addEventListener('storage', (e) => {
-  if (!me() || e.key !== key()) return;
-  try { store = JSON.parse(e.newValue || 'null') || { items: [], unread: 0 }; } catch { return; }
-  paintBadge();
-  if (listView) paintList();
-});
-
-const quote = (text) => `“${String(text || '').slice(0, 60)}${String(text || '').length > 60 ? '…' : ''}”`;
-
-/** Turn an event frame into a notification, or null if it does not concern me. */
-function classify(frame) {
-  const d = frame.data || {};
-  const self = me();
-  switch (frame.event) {
-    case 'comment': {
-      const c = d.comment || {};
-      if (c.author === self) return null;
-      if (d.mood_author === self) return { kind: 'comment', actor: c.author, text: `${c.author_name || c.author} 评论了你的说说 commented on your mood: ${quote(c.text)}`, href: `#/space/${self}` };
-      // The event names whom a reply is for: the parent comment need not be on screen.
-      if (d.reply_to_author === self) return { kind: 'reply', actor: c.author, text: `${c.author_name || c.author} 回复了你 replied to you: ${quote(c.text)}`, href: '#/feed' };
-      return null;
-    }
-    case 'like': {
-      if (!d.liked || d.user === self || d.mood_author !== self) return null;
-      return { kind: 'like', actor: d.user, moodId: String(d.mood_id), text: `${nameOf(d.user)} 赞了你的说说 liked your mood ♥`, href: `#/space/${self}` };
-    }
-    case 'gift': {
-      const g = d.gift || {};
-      if (g.to !== self || g.from === self) return null;
-      return { kind: 'gift', actor: g.from, text: `${nameOf(g.from)} 送你 ${g.name || g.gift} sent you a gift 🎁${g.message ? ` ${quote(g.message)}` : ''}`, href: `#/space/${self}` };
-    }
-    case 'guestbook': {
-      const e = d.entry || {};
-      if (e.owner !== self || e.author === self) return null;
-      return { kind: 'guestbook', actor: e.author, text: `${e.author_name || e.author} 在你的留言板留言 wrote on your guestbook: ${quote(e.text)}`, href: `#/space/${self}` };
-    }
-    case 'guestbook.reply': { // 主人回复: the owner answered what I wrote
-      const e = d.entry || {};
-      if (e.author !== self || e.owner === self || !e.reply) return null;
-      return { kind: 'guestbook.reply', actor: e.owner, text: `${nameOf(e.owner)} 回复了你的留言 replied to your message: ${quote(e.reply.text)}`, href: `#/space/${e.owner}` };
-    }
-    case 'visit':
-      if (d.owner !== self || d.visitor === self) return null;
-      return { kind: 'visit', actor: d.visitor, text: `${d.visitor_name || nameOf(d.visitor)} (@${d.visitor}) 访问了你的空间 visited your space 👣`, href: `#/space/${d.visitor}` };
-    case 'friend.request':
-      return { kind: 'friend.request', actor: d.from, text: `${d.from_name || nameOf(d.from)} (@${d.from}) 想加你为好友 sent you a friend request`, href: '#/friends' };
-    case 'friend.added': {
-      const u = (d.users || []).find((x) => x !== self);
-      return u ? { kind: 'friend.added', actor: u, text: `你和 ${nameOf(u)} 成为了好友 You and ${nameOf(u)} are now friends 🤝`, href: `#/space/${u}` } : null;
-    }
-    case 'level.up':
-      if (d.user !== self) return null;
-      return { kind: 'level.up', actor: self, text: `升级啦！你现在是 Lv ${d.level && d.level.level} — Level up! 🎉`, href: `#/space/${self}` };
-    default:
-      return null;
-  }
-}
-
-/** Feed every event through here; returns the notification if one was added. */
-export function notifyEvent(frame) {
-  if (!me()) return null;
-  if (frame.event === 'like' && frame.data && !frame.data.liked) {
-    withdrawLike(frame.data);
-    return null;
-  }
-  const n = classify(frame);
-  if (!n) return null;
-  const id = frame.id || `${frame.event}:${frame.ts}:${n.actor}`;
-  if (store.items.some((x) => x.id === id)) return null;
-  const item = { id, ts: frame.ts || Date.now(), ...n };
-  if (n.kind === 'gift') { item.giftFrom = frame.data.gift.from; item.giftId = String(frame.data.gift.id); }
-  store.items.unshift(item);
-  store.items = store.items.slice(0, MAX);
-  if (listView && document.visibilityState === 'visible') store.unread = 0; else store.unread += 1;
-  save();
-  paintBadge();
-  if (listView) paintList();
-  return item;
-}
-
-function paintBadge() {
+function setUnread(n) {
+  unread = Math.max(0, Number(n) || 0);
   for (const b of $$('[data-testid=notify-count]')) {
-    b.textContent = store.unread > 99 ? '99+' : String(store.unread);
-    b.dataset.count = String(store.unread);
-    b.hidden = store.unread === 0;
+    b.textContent = unread > 99 ? '99+' : String(unread);
+    b.dataset.count = String(unread);
+    b.hidden = unread === 0;
   }
+  const nav = document.querySelector('[data-testid=nav-notify]');
+  if (nav) nav.setAttribute('aria-label', unread ? `与我相关 Notifications, ${unread} 条未读 unread` : '与我相关 Notifications');
   const base = document.title.replace(/^\(\d+\+?\) /, '');
-  document.title = store.unread ? `(${store.unread}) ${base}` : base;
+  document.title = unread ? `(${unread > 99 ? '99+' : unread}) ${base}` : base;
 }
 
-function paintList() {
-  const { list, empty } = listView;
-  list.textContent = '';
-  for (const n of store.items) {
-    list.appendChild(el('li', { class: ['notify-item', `notify-${n.kind.replace('.', '-')}`], testid: 'notify-item', data: { kind: n.kind, id: n.id } },
-      el('a', { href: n.href || '#/feed', class: 'notify-link', text: n.text }), ' ', timeEl(n.ts),
-      n.kind === 'gift' && n.giftFrom ? returnControl(n.giftId, { testid: 'notify-gift-return',
-        onClick: () => openGiftDialog(n.giftFrom, { returnTo: { id: n.giftId } }) }) : null));
+/** Ask `op` and take the `unread` it answers, unless a `notify` came meanwhile (newer). */
+async function counted(op, data) {
+  const before = counts;
+  const user = me();
+  const res = await conn.request(op, data);
+  if (user === me() && before === counts && typeof res.unread === 'number') setUnread(res.unread);
+  return res;
+}
+
+/** After every hello: the count as the hub has it now (and the open page brought up to
+ * date: events may have been missed while the socket was down). */
+export async function connected() {
+  try { localStorage.removeItem(`kj:notify:${me()}`); } catch { /* the old client's copy */ }
+  try { await counted('notifications.list', { limit: 1 }); } catch (err) { console.warn('notifications', err); }
+  if (view && view.loaded) refreshHead(view);
+  else if (view && !view.loading) loadFirst(view); // it could not load while offline
+}
+
+function onNotify(d) {
+  counts += 1;
+  if (typeof d.unread === 'number') setUnread(d.unread);
+  if (!d.note && !(d.withdrawn && d.withdrawn.length)) return;
+  changes += 1;
+  const v = view;
+  if (!v || !v.loaded) return; // a page still loading gets the hub's list as it is now
+  if (d.withdrawn && d.withdrawn.length) {
+    const res = withdrawFrom(v.items, d.withdrawn);
+    v.items = res.items;
+    paint(v);
+    if (res.shrank || res.missed) refreshHead(v); // the names left, or what we could not place
   }
-  empty.hidden = store.items.length > 0;
+  if (d.note) refreshHead(v);
 }
 
-/** A like taken back takes its notification with it (and its unread mark). */
-function withdrawLike(d) {
-  const i = store.items.findIndex((x) => x.kind === 'like' && x.actor === d.user && x.moodId === String(d.mood_id));
-  if (i < 0) return;
-  store.items.splice(i, 1);
-  if (i < store.unread) store.unread -= 1;
-  save();
-  paintBadge();
-  if (listView) paintList();
+export const events = { notify: (d) => onNotify(d || {}) };
+
+export function reset() {
+  counts = 0;
+  changes = 0;
+  view = null;
+  setUnread(0);
 }
 
-export function markRead() {
-  if (store.unread === 0) return;
-  store.unread = 0;
-  save();
-  paintBadge();
+// ---- reading the hub's list ----
+
+async function markRead(ids) {
+  const list = [...new Set(ids)];
+  for (let i = 0; i < list.length; i += READ_MAX) {
+    try { await counted('notifications.read', { ids: list.slice(i, i + READ_MAX) }); } catch (err) { console.warn('notifications.read', err); }
+  }
+}
+
+/** Take in one page (`res`): the first one, one loaded with `next`, or a new head. An
+ * unread item is marked new on screen; `now` marks it read on the hub at once, else it
+ * is read when the page is left (it came while the page was open). */
+function take(v, items, now) {
+  const unseen = [];
+  for (const item of items) {
+    for (const a of item.actors || []) { learnName(a.user, a.display_name); learnPortrait(a.user, a.head_portrait); }
+    if (item.read) continue;
+    for (const id of item.ids || [item.id]) if (!v.fresh.has(id)) { v.fresh.add(id); unseen.push(id); }
+  }
+  if (!unseen.length) return;
+  if (now) markRead(unseen);
+  else for (const id of unseen) v.unsent.add(id);
+}
+
+async function loadFirst(v) {
+  v.loading = true;
+  try {
+    const res = await conn.request('notifications.list', { limit: PAGE });
+    if (view !== v) return;
+    v.status.textContent = '加载中… Loading';
+    v.items = res.items || [];
+    v.next = res.next ?? null;
+    v.loaded = true;
+    take(v, v.items, true);
+    if (changes !== v.since) refreshHead(v); // something changed while it was on its way
+  } catch (err) {
+    if (view === v) v.status.textContent = `加载失败 Could not load: ${errText(err)}`;
+    return;
+  } finally {
+    v.loading = false;
+  }
+  paint(v);
+}
+
+async function loadMore(v) {
+  if (v.next === null) return;
+  const res = await conn.request('notifications.list', { limit: PAGE, before: v.next });
+  if (view !== v) return;
+  const shown = new Set(v.items.flatMap((i) => i.ids || [i.id]));
+  const keys = new Set(v.items.map(keyOf));
+  const more = (res.items || []).filter((i) => !(i.ids || [i.id]).some((id) => shown.has(id)) && !keys.has(keyOf(i)));
+  v.items = v.items.concat(more);
+  v.next = res.next ?? null;
+  take(v, more, true);
+  paint(v);
+}
+
+/** The newest page again, merged over what is shown: the hub's grouping, names and
+ * portraits for what came or went. Older pages already loaded stay. */
+async function refreshHead(v) {
+  if (v.refreshing) { v.again = true; return; }
+  v.refreshing = true;
+  try {
+    do {
+      v.again = false;
+      const mark = changes;
+      const res = await conn.request('notifications.list', { limit: PAGE });
+      if (view !== v) return;
+      if (mark !== changes) { v.again = true; continue; } // overtaken: ask again
+      const head = res.items || [];
+      const ids = new Set(head.flatMap((i) => i.ids || [i.id]));
+      const keys = new Set(head.map(keyOf));
+      const bound = res.next === null || res.next === undefined ? null : Number(res.next);
+      // below the head's oldest notification: older pages, kept unless now in the head
+      const rest = bound === null ? [] : v.items.filter((i) => Number(i.id) < bound
+        && !(i.ids || [i.id]).some((id) => ids.has(id)) && !keys.has(keyOf(i)));
+      if (!rest.length) v.next = res.next ?? null;
+      v.items = head.concat(rest);
+      take(v, head, false);
+      paint(v);
+    } while (v.again);
+  } catch (err) {
+    console.warn('notifications', err);
+  } finally {
+    v.refreshing = false;
+  }
+}
+
+// ---- the page ----
+
+const isNew = (v, item) => !item.read || (item.ids || [item.id]).some((id) => v.fresh.has(id));
+
+function itemNode(v, item) {
+  const actor = (item.actors || [])[0] || { user: '' };
+  const fresh = isNew(v, item);
+  const open = el('button', { type: 'button', class: 'notify-open', testid: 'notify-open' },
+    item.type === 'level.up' ? el('span', { class: 'notify-icon', 'aria-hidden': 'true', text: '🎉' }) : portrait(actor.head_portrait, actor.user, 'sm'),
+    el('span', { class: 'notify-text', testid: 'notify-text' }, ...describe(item)));
+  open.addEventListener('click', () => openItem(item));
+  const giftBack = item.type === 'gift' && actor.user && actor.user !== me() && item.gift_id !== undefined
+    ? returnControl(item.gift_id, { testid: 'notify-gift-return', aria: `回赠 Send one back to @${actor.user}`,
+      onClick: () => openGiftDialog(actor.user, { returnTo: { id: item.gift_id } }) })
+    : null;
+  return el('li', { class: ['notify-item', `notify-${String(item.type).replace('.', '-')}`, fresh && 'notify-unread'], testid: 'notify-item',
+    data: { kind: item.type, id: item.id, read: fresh ? 'false' : 'true', count: item.count } },
+  fresh ? el('span', { class: 'notify-new', testid: 'notify-new', text: '新 New' }) : null,
+  open, timeEl(item.ts), giftBack);
+}
+
+/** Draw `v.items`, reusing the rows that did not change (a focused row keeps focus). */
+function paint(v) {
+  const old = new Map([...v.list.children].map((li) => [li.dataset.id, li]));
+  const rows = v.items.map((item) => {
+    const sig = JSON.stringify([item, isNew(v, item)]);
+    const kept = old.get(String(item.id));
+    if (kept && kept.sig === sig) { old.delete(String(item.id)); return kept; }
+    const li = itemNode(v, item);
+    li.sig = sig;
+    return li;
+  });
+  const focused = document.activeElement;
+  const lost = [...old.values()].some((li) => li.contains(focused));
+  for (const li of old.values()) li.remove();
+  rows.forEach((li, i) => { if (v.list.children[i] !== li) v.list.insertBefore(li, v.list.children[i] || null); });
+  if (lost) focusAfter(v.list);
+  v.status.hidden = v.loaded;
+  v.empty.hidden = !v.loaded || v.items.length > 0;
+  v.more.hidden = !v.loaded || v.next === null;
+}
+
+async function clearAll(v) {
+  if (!unread && !v.fresh.size) { toast('没有未读消息 Nothing unread'); return; }
+  const yes = await confirmAction({
+    title: '全部标为已读？ Mark everything read?',
+    text: unread ? `${unread} 条未读通知将标为已读 ${unread} unread notifications will be marked read` : '',
+    confirmLabel: '全部已读 Clear all',
+  });
+  if (!yes || view !== v) return;
+  await busy(v.clear, async () => {
+    await counted('notifications.read', { all: true });
+    v.fresh.clear();
+    v.unsent.clear();
+    v.items = v.items.map((i) => ({ ...i, read: true }));
+    paint(v);
+  });
 }
 
 export function mountNotifications(root) {
-  const list = el('ol', { class: 'notify-list', testid: 'notify-list' });
-  const empty = el('p', { class: 'empty', testid: 'notify-empty', text: '暂时没有与你相关的消息 Nothing new for you' });
-  const clearBtn = el('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'notify-clear', text: '清空 Clear all' });
-  clearBtn.addEventListener('click', () => { store = { items: [], unread: 0 }; save(); paintBadge(); paintList(); });
-  root.appendChild(el('section', { class: 'card notify-page' },
-    el('div', { class: 'card-title-row' }, el('h2', { class: 'card-title', text: '🔔 与我相关 Notifications' }), clearBtn), empty, list));
-  listView = { list, empty };
-  paintList();
-  markRead();
-  const onVis = () => { if (document.visibilityState === 'visible') markRead(); };
-  document.addEventListener('visibilitychange', onVis);
-  return () => { listView = null; document.removeEventListener('visibilitychange', onVis); };
+  const list = el('ol', { class: 'notify-list', testid: 'notify-list', tabindex: '-1', 'aria-label': '与我相关 Notifications' });
+  const status = el('p', { class: 'loading', testid: 'notify-loading', text: '加载中… Loading' });
+  const empty = el('p', { class: 'empty', testid: 'notify-empty', hidden: true, text: '暂时没有与你相关的消息 Nothing new for you' });
+  const more = el('button', { type: 'button', class: 'btn btn-ghost', testid: 'notify-more', hidden: true, text: '加载更多 Load more' });
+  const clear = el('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'notify-clear', text: '全部已读 Clear all' });
+  const v = { list, status, empty, more, clear, items: [], next: null, loaded: false, since: changes,
+    fresh: new Set(), unsent: new Set(), refreshing: false, again: false };
+  view = v;
+  more.addEventListener('click', () => busy(more, () => loadMore(v)));
+  clear.addEventListener('click', () => clearAll(v));
+  root.appendChild(el('section', { class: 'card notify-page', testid: 'notify-page' },
+    el('div', { class: 'card-title-row' }, el('h2', { class: 'card-title', text: '🔔 与我相关 Notifications' }), clear),
+    status, empty, list, el('div', { class: 'notify-more-row' }, more)));
+  loadFirst(v);
+  return () => {
+    if (view === v) view = null;
+    if (v.unsent.size) markRead([...v.unsent]); // shown while the page was open: seen
+  };
 }
-
-export function resetNotify() { store = { items: [], unread: 0 }; listView = null; paintBadge(); }

@@ -175,7 +175,8 @@ def test_comment_reply_like_live_and_after_reload(kj: Kit) -> None:
     expect(card_a.get_by_test_id("comment-count")).to_have_text("1")
     expect(card_a.get_by_test_id("like-count")).to_have_text("1")
     expect(card_a.get_by_test_id("like-btn")).to_have_attribute("aria-pressed", "false")
-    expect(pa.get_by_test_id("notify-count")).to_have_text("2")  # a comment and a like
+    # a comment, a like, and B's accepting A's friend request (the hub's count)
+    expect(pa.get_by_test_id("notify-count")).to_have_text("3")
 
     # A replies to B's comment; B sees the reply, threaded, live.
     card_a.get_by_test_id("reply-btn").click()
@@ -200,10 +201,11 @@ def test_comment_reply_like_live_and_after_reload(kj: Kit) -> None:
     expect(mood(pa, mood_id).get_by_test_id("like-count")).to_have_text("0")
     expect(mood(pb, mood_id).get_by_test_id("like-btn")).to_have_attribute("aria-pressed", "false")
     # the like taken back takes its notification (and its unread mark) with it
-    expect(pa.get_by_test_id("notify-count")).to_have_text("1")
+    expect(pa.get_by_test_id("notify-count")).to_have_text("2")
     pa.get_by_test_id("nav-notify").click()
-    expect(pa.get_by_test_id("notify-item")).to_have_count(1)
-    expect(pa.get_by_test_id("notify-item")).to_have_attribute("data-kind", "comment")
+    expect(pa.get_by_test_id("notify-item")).to_have_count(2)
+    expect(pa.locator("[data-testid=notify-item][data-kind=like]")).to_have_count(0)
+    expect(pa.locator("[data-testid=notify-item][data-kind=comment]")).to_have_count(1)
 
 
 def test_a_reply_is_notified_on_any_page(kj: Kit) -> None:
@@ -351,7 +353,8 @@ def test_resume_replays_missed_events_and_gap_refetches(kj: Kit) -> None:
     expect(toast).to_contain_text("2")
     expect(toast).to_contain_text("mood")
     expect(mood(pa, text="while you were away")).to_be_visible()
-    expect(pa.get_by_test_id("notify-count")).to_have_text("1")  # the guestbook entry
+    # the guestbook entry, and B's accepting A's friend request
+    expect(pa.get_by_test_id("notify-count")).to_have_text("2")
 
     # The socket drops and resumes from a position the hub never had (another epoch):
     # hello says gap, and the open feed is refetched instead of trusting a replay.
