@@ -99,12 +99,14 @@ class Item:
     ts: int
     data: dict[str, Any]
     ids: list[str] = field(default_factory=list)
+    causes: list[str] = field(default_factory=list)
     actors: list[str] = field(default_factory=list)
     count: int = 0
     read: bool = True
 
     def wire(self, people: dict[str, dict[str, str]]) -> dict[str, Any]:
-        return {"id": self.ids[0], "ids": self.ids, "type": self.type, "ts": self.ts,
+        return {"id": self.ids[0], "ids": self.ids, "causes": self.causes,
+                "type": self.type, "ts": self.ts,
                 "read": self.read, "count": self.count,
                 "actors": [{"user": a, **people.get(a, {"display_name": a,
                                                         "head_portrait": ""})}
@@ -121,6 +123,7 @@ def grouped(notes: Iterable[tuple[Note, bool]]) -> list[Item]:
         if item is None:
             item = items[key] = Item(type=one["type"], ts=one["ts"], data=dict(one["data"]))
         item.ids.append(one["id"])
+        item.causes.append(one["cause"])
         item.count += 1
         item.read = item.read and read
         if one["actor"] not in item.actors and len(item.actors) < MAX_ACTORS:
@@ -146,7 +149,7 @@ def on_comment(subject: Subject, owner: str, comment: dict[str, Any],
     """The post's owner is told of a comment; the author of the comment it replies to
     of the reply (once, as a reply, when that is the owner)."""
     actor, about = comment["author"], about_subject(subject)
-    data = {**subject.fields(), "comment_id": comment["id"],
+    data = {**subject.fields(), "owner": owner, "comment_id": comment["id"],
             "text": _excerpt(comment["text"])}
     changes: list[Change] = []
     if reply_to_author is not None and reply_to_author != actor:
@@ -173,7 +176,8 @@ def on_like(subject: Subject, owner: str, actor: str, liked: bool, ts: int) -> l
     about = about_subject(subject)
     if not liked:
         return [Withdraw(owner, cause(about, f"like:{actor}"))]
-    return [Add(owner, note("like", about, f"like:{actor}", actor, ts, **subject.fields()))]
+    return [Add(owner, note("like", about, f"like:{actor}", actor, ts, **subject.fields(),
+                            owner=owner))]
 
 
 def on_post_deleted(subject: Subject, owner: str) -> list[Change]:
