@@ -1,5 +1,5 @@
 """The Python cost of Kongjian's fan-out path per delivery, without sockets — and what
-the optimisations proposed in bench/RESULTS.md would save.
+the optimisations proposed in bench/HISTORY.md would save.
 
 In one process, with N real `Session`s on `DirectTransport`s whose asyncio transport is
 a counter (so the `send()` syscall, which every server pays alike, is left out):

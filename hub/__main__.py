@@ -158,7 +158,7 @@ def serve(settings: Settings) -> int:
     drainer = cast(DrainingServer, edge.server)
     try:
         # The stdlib loop on purpose, though uvloop is installed (for the load tester):
-        # server.run() would let uvicorn pick uvloop, which bench/RESULTS.md found worth
+        # server.run() would let uvicorn pick uvloop, which bench/HISTORY.md found worth
         # no more than noise in the hub (2026-12-03).
         asyncio.run(edge.serve())
     except CorruptData as exc:

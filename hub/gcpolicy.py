@@ -3,7 +3,7 @@
 CPython's full collection walks every tracked object. A hub holding 10,000 connections
 tracks ~700,000 (about 70 per connection: uvicorn's and websockets' protocol objects,
 asyncio transports and tasks, our session), and a full collection of that many took
-0.3–0.5 s: a pause every connection feels (bench/RESULTS.md, social workload). Python
+0.3–0.5 s: a pause every connection feels (bench/HISTORY.md, social workload). Python
 starts one whenever the long-lived objects have grown by a quarter since the last.
 
 So after each full collection the survivors are frozen (`gc.freeze`): they are long
@@ -21,7 +21,7 @@ Young collections are made rarer too: one per `YOUNG_THRESHOLD` net allocations 
 of CPython's 700. Serving a busy hub allocates fast (frames, op dicts, coroutines), and
 at 700 the young and middle collections came several times a second, 5–34 ms each, right
 in the delivery path. At 20,000 the social benchmark's memory-engine p99 went from
-118–179 ms to 49–90 ms and its CPU from 27.6–28.5 to 24.7–26.6 s (bench/RESULTS.md,
+118–179 ms to 49–90 ms and its CPU from 27.6–28.5 to 24.7–26.6 s (bench/HISTORY.md,
 summary of 13:40–14:13).
 """
 

@@ -3,7 +3,7 @@
 On Redis every sequential store call is a round trip whose reply waits its turn in a
 busy event loop: under the social benchmark's load a single command took 4–11 ms at the
 median inside the hub, and an op's latency was its number of round trips in a row
-(bench/RESULTS.md). So handlers and the gateway issue the calls that do not depend on
+(bench/HISTORY.md). So handlers and the gateway issue the calls that do not depend on
 each other together."""
 
 from __future__ import annotations

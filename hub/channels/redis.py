@@ -348,7 +348,7 @@ class RedisBroker:
     async def signal(self, frame: bytes, users: Collection[str]) -> None:
         """Publish a live-only `frame` on each user's channel: one packed EVALSHA of
         signal.lua (a redis-py pipeline of a PUBLISH per friend was a tenth of a Redis
-        node's CPU while 3,000 users connected, bench/RESULTS.md)."""
+        node's CPU while 3,000 users connected, bench/HISTORY.md)."""
         names = list(dict.fromkeys(users))
         if names:
             await self._raw(self._commands.signal(frame, names), "signal")

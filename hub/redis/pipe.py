@@ -2,7 +2,7 @@
 
 redis-py gives each command a pooled connection of its own: a pool checkout guarded by
 a condition and a timeout, a retry wrapper, a send and a receive syscall, metrics
-hooks. Measured on this hub (bench/RESULTS.md), that is ~96 µs of CPU per command even
+hooks. Measured on this hub (bench/HISTORY.md), that is ~96 µs of CPU per command even
 with 50 in flight, and a Redis node's connect path runs five of them. Here a command is
 written to one socket the moment it is issued and its future waits in a FIFO: Redis
 answers a connection's commands in order, so the n-th reply belongs to the n-th
