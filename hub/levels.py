@@ -19,6 +19,7 @@ class Award:
 # action name → points each time, capped per day.
 POINTS: dict[str, Award] = {
     "mood.post": Award(points=3, daily_cap=15),  # posting a mood
+    "blog.post": Award(points=5, daily_cap=15),  # writing a blog
     "comment.post": Award(points=1, daily_cap=10),  # commenting on someone's mood
     "comment.received": Award(points=2, daily_cap=20),  # being commented on
     "gift.received": Award(points=5, daily_cap=25),  # receiving a gift

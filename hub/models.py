@@ -6,7 +6,7 @@ per-viewer fields (`liked`, `comments`, display names) before replying.
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 Visibility = Literal["public", "friends", "private", "groups"]
 VISIBILITIES: tuple[Visibility, ...] = ("public", "friends", "private")
@@ -43,13 +43,30 @@ class Profile(TypedDict):
     music: str
 
 
+# What a feed entry is: a mood (说说), a blog (日志; `text` is its summary), an upload of
+# photos to an album, or a repost (转发: a mood about another post).
+PostKind = Literal["mood", "blog", "photos", "repost"]
+POST_KINDS: tuple[PostKind, ...] = ("mood", "blog", "photos", "repost")
+
+
 class Mood(TypedDict):
+    """A feed entry of any kind (`PostKind`); the kind's own fields beside the common
+    ones (a blog's `title` and `category`, a mood's `images`, ...)."""
+
     id: str
+    kind: PostKind
     author: str
     text: str
     visibility: WireVisibility  # "public", "friends", "private" or {"groups": [names]}
     tag: str
     ts: int
+    # the kind's own (stored beside the entry as JSON: `extra`)
+    title: NotRequired[str]  # a blog's
+    category: NotRequired[str]  # a blog's
+    images: NotRequired[list[dict[str, Any]]]  # a mood's pictures
+    album_id: NotRequired[str]  # an upload of photos:
+    photo_ids: NotRequired[list[str]]
+    repost_of: NotRequired[dict[str, str]]  # a repost's original: {"kind", "<kind>_id"}
     # added per viewer by the handlers:
     author_name: NotRequired[str]
     author_portrait: NotRequired[str]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hub.handlers import (
+    blogs,
     comments,
     friends,
     gifts,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 ALL_HANDLERS: dict[str, Handler] = {
     **system.HANDLERS,
     **moods.HANDLERS,
+    **blogs.HANDLERS,
     **comments.HANDLERS,
     **likes.HANDLERS,
     **gifts.HANDLERS,

@@ -12,10 +12,10 @@ from hub import levels, notes
 from hub.channels.audience import level_audience
 from hub.clock import day_of
 from hub.errors import ErrorCode, RetryLater, conflict, not_found
+from hub.handlers.posts import subject_of_entry
 from hub.models import Mood, UserRecord
 from hub.store.base import Refused, SpaceQuota
-from hub.subjects import Subject
-from hub.together import all_of
+from hub.together import all_of, together
 
 if TYPE_CHECKING:
     from hub.node import Node
@@ -101,25 +101,29 @@ def person(found: dict[str, Person], username: str) -> Person:
 
 
 async def decorate(node: Node, moods: list[Mood], viewer: str) -> list[Mood]:
-    """Add author names, like counts, the viewer's like and recent comments."""
+    """Add author names and, on every entry that is a subject (not an upload of photos:
+    its photos each are), like counts, the viewer's like and recent comments."""
     if not moods:
         return moods
-    subjects = [Subject("mood", m["id"]) for m in moods]
-    likes = await node.store.likes(subjects, viewer)
-    comments = await node.store.comments(subjects, COMMENTS_PER_MOOD)
+    subjects = {m["id"]: s for m in moods if (s := subject_of_entry(m)) is not None}
+    likes, comments = await together(node.store.likes(subjects.values(), viewer),
+                                     node.store.comments(subjects.values(), COMMENTS_PER_MOOD))
     authors = {m["author"] for m in moods}
     for items, _ in comments.values():
         authors.update(c["author"] for c in items)
     found = await people(node, authors)
-    for mood, subject in zip(moods, subjects, strict=True):
+    for mood in moods:
+        who = person(found, mood["author"])
+        mood["author_name"], mood["author_portrait"] = who["display_name"], who["head_portrait"]
+        subject = subjects.get(mood["id"])
+        if subject is None:
+            continue
         count, liked = likes[subject]
         items, total = comments[subject]
         for comment in items:
             who = person(found, comment["author"])
             comment["author_name"] = who["display_name"]
             comment["author_portrait"] = who["head_portrait"]
-        who = person(found, mood["author"])
-        mood["author_name"], mood["author_portrait"] = who["display_name"], who["head_portrait"]
         mood["likes"], mood["liked"] = count, liked
         mood["comments"], mood["comment_count"] = items, total
     return moods

@@ -14,7 +14,7 @@ from hub.errors import bad_request, forbidden
 from hub.handlers import guards
 from hub.handlers.common import award, decorate, existing_user, people, person
 from hub.handlers.guestbook import visible_to
-from hub.handlers.moods import readable_by
+from hub.handlers.posts import readable_by
 from hub.models import profile_of
 from hub.store.usersearch import ascii_lower
 from hub.together import together

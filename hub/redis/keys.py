@@ -104,8 +104,14 @@ class Keys:
         return f"{self.user_tag(user)}:req:out"
 
     def moods(self, author: str, visibility: Visibility) -> str:
-        """Sorted set: ids of the author's moods of one visibility, score = id."""
+        """Sorted set: ids of the author's posts of one visibility, every kind (the
+        feed's and a space's timeline), score = id."""
         return f"{self.user_tag(author)}:moods:{visibility}"
+
+    def posts(self, author: str, kind: str, visibility: Visibility) -> str:
+        """Sorted set: ids of the author's posts of one kind listed on its own (blogs)
+        and one visibility, score = id."""
+        return f"{self.user_tag(author)}:posts:{kind}:{visibility}"
 
     def gifts(self, user: str) -> str:
         """Sorted set: gifts received, member = gift JSON, score = id."""
@@ -185,11 +191,13 @@ class Keys:
         return f"{self.prefix}:{{{_TAGS[subject.kind]}:{_checked(subject.id, 'id')}}}"
 
     def mood(self, mood_id: str) -> str:
-        """Hash: the mood (`models.Mood` without per-viewer fields)."""
+        """Hash: a post's feed entry (`models.Mood` without per-viewer fields): a mood,
+        or a blog's or an upload's summary; `kind` and `extra` (JSON) say which."""
         return f"{self.prefix}:{{m:{_checked(mood_id, 'mood id')}}}:mood"
 
     def post(self, subject: Subject) -> str:
-        """Hash: the subject itself (`mood` for a mood, as `mood` above)."""
+        """Hash: the subject itself (`mood` for a mood, as `mood` above; a blog's
+        ``body`` and ``reads``; a photo)."""
         return f"{self.subject_tag(subject)}:{subject.kind}"
 
     def comments(self, subject: Subject) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from hub.lockout import Reservation
-from hub.models import Comment, Entry, Gift, Mood, UserRecord, Visibility, Visit
+from hub.models import Comment, Entry, Gift, Mood, PostKind, UserRecord, Visibility, Visit
 from hub.notes import Change, Note
 from hub.policy import SpaceSettings, Ties
 from hub.subjects import Subject
@@ -235,30 +235,60 @@ class Store(Protocol):
 
     async def remove_friendship(self, a: str, b: str) -> bool: ...
 
-    # moods; comments and likes on any subject (hub.subjects)
+    # posts — feed entries of every kind (models.PostKind); comments and likes on any
+    # subject (hub.subjects)
     async def add_mood(
         self, author: str, text: str, visibility: Visibility, tag: str, ts: int, *,
-        groups: Sequence[str] = (),
+        groups: Sequence[str] = (), kind: PostKind = "mood",
+        extra: dict[str, Any] | None = None, body: str | None = None,
     ) -> Mood:
-        """With visibility "groups", a mood for those of the author's groups; the mood
-        comes back with its wire visibility (`{"groups": [names]}`)."""
+        """A feed entry of `kind` (a mood unless said otherwise) with the kind's own
+        fields (`extra`, JSON-ready, merged into the entry) and, for a blog, its `body`.
+        With visibility "groups", one for those of the author's groups; the entry comes
+        back with its wire visibility (`{"groups": [names]}`)."""
         ...
 
-    async def get_mood(self, mood_id: str) -> Mood | None: ...
+    async def get_mood(self, mood_id: str) -> Mood | None:
+        """The feed entry of that id, whatever its kind (callers check `kind`)."""
+        ...
+
+    async def get_moods(self, ids: Collection[str]) -> dict[str, Mood]:
+        """The entries of those ids that exist, by id."""
+        ...
+
+    async def blog_body(self, blog_id: str, *, count_read: bool = False
+                        ) -> tuple[str, int] | None:
+        """(body, reads) of a blog, counting this read first if asked; None: no blog."""
+        ...
+
+    async def update_post(
+        self, post_id: str, *, text: str | None = None, extra: dict[str, Any] | None = None,
+        visibility: Visibility | None = None, groups: Sequence[str] = (),
+        body: str | None = None,
+    ) -> Mood | None:
+        """Change what is given (`extra` merges into the kind's fields); the entry after,
+        or None when there is none (deleted meanwhile)."""
+        ...
 
     async def on_this_day(self, author: str, now_ms: int, limit: int) -> list[Mood]:
-        """The author's moods of the month and day of `now_ms` in earlier years (UTC),
+        """The author's posts of the month and day of `now_ms` in earlier years (UTC),
         newest first."""
         ...
 
     async def delete_mood(self, mood_id: str) -> bool:
-        """Delete the mood with its comments and likes."""
+        """`delete_post` of a mood."""
+        ...
+
+    async def delete_post(self, subject: Subject) -> bool:
+        """Delete a mood or a blog with its comments and likes."""
         ...
 
     async def timeline(
-        self, sources: Sequence[tuple[str, Visibility]], before: str | None, limit: int
+        self, sources: Sequence[tuple[str, Visibility]], before: str | None, limit: int,
+        *, kinds: Collection[PostKind] | None = None,
     ) -> list[Mood]:
-        """Moods whose (author, visibility) is in `sources`, id < before, newest first."""
+        """Entries whose (author, visibility) is in `sources`, id < before, newest first;
+        only of `kinds` if given (a kind with a list of its own: "blog")."""
         ...
 
     async def add_comment(

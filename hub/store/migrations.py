@@ -12,6 +12,9 @@ transaction: a file is at one version or the next, never in between.
   `inbox_epochs` gets `start`, where a voided inbox's current epoch begins (0: none).
 * 3 → 4: a mood may be for the author's friend groups (分组): `moods.groups` holds
   their names as JSON (`''` for every other mood), and `visibility` is `groups`.
+* 4 → 5: a feed entry has a `kind` (`models.PostKind`; 'mood' for every row there is)
+  and `extra`, the kind's own fields as JSON (`''`: none); blogs keep their body in
+  `blogs`, which the schema creates.
 """
 
 from __future__ import annotations
@@ -47,6 +50,10 @@ STEPS: dict[int, str] = {
     """,
     3: """
         ALTER TABLE moods ADD COLUMN groups TEXT NOT NULL DEFAULT '';
+    """,
+    4: """
+        ALTER TABLE moods ADD COLUMN kind TEXT NOT NULL DEFAULT 'mood';
+        ALTER TABLE moods ADD COLUMN extra TEXT NOT NULL DEFAULT '';
     """,
 }
 

@@ -61,38 +61,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from hub.clock import on_this_day
 from hub.errors import EngineUnavailable
-from hub.models import Mood, Visibility, wire_visibility
 from hub.redis.errors import engine_call
-from hub.redis.errors import text as as_text
 from hub.redis.keys import Keys
 from hub.redis.pipe import AutoPipeline
-from hub.redis.resp import packed
 from hub.redis.scripts import load_scripts
 from hub.store.redis_accounts import RedisAccounts
 from hub.store.redis_groups import RedisGroups
 from hub.store.redis_guestbook import RedisGuestbook
 from hub.store.redis_notes import RedisNotes
+from hub.store.redis_posts import RedisPosts
 from hub.store.redis_reactions import RedisReactions
 from hub.store.redis_social import SCRIPTS
 from hub.store.redis_space import RedisSpace
-from hub.subjects import mood
-
-MOOD_FIELDS = ("author", "text", "visibility", "tag", "ts", "groups")
-TIMELINE_RETRIES = 3  # a mood deleted between the two reads of `timeline` is refetched
-DELETE_RETRIES = 20  # another delete of the same mood running at once
-ON_THIS_DAY_SCAN = 5000  # newest moods of a user that 那年今日 looks through
 
 
-class RedisStore(RedisReactions, RedisSpace, RedisGuestbook, RedisNotes, RedisGroups,
+class RedisStore(RedisPosts, RedisReactions, RedisSpace, RedisGuestbook, RedisNotes, RedisGroups,
                  RedisAccounts):
     def __init__(self, client: Redis, keys: Keys, pipe: AutoPipeline | None = None) -> None:
         super().__init__(client, keys, pipe)
@@ -126,102 +115,3 @@ class RedisStore(RedisReactions, RedisSpace, RedisGuestbook, RedisNotes, RedisGr
     @engine_call
     async def _ping(self) -> None:
         await self.client.ping()
-
-    # moods
-    @engine_call
-    async def add_mood(
-        self, author: str, text: str, visibility: Visibility, tag: str, ts: int, *,
-        groups: Sequence[str] = (),
-    ) -> Mood:
-        k = self.keys
-        names = sorted(groups) if visibility == "groups" else []
-        mid = str(await self.pipe.command(b"HINCRBY", k.ids, b"mood", b"1"))
-        extra = [b"groups", orjson.dumps(names)] if names else []
-        await self.pipe.transaction([
-            packed(b"HSET", k.mood(mid), b"author", author, b"text", text,
-                   b"visibility", visibility, b"tag", tag, b"ts", ts, *extra),
-            packed(b"ZADD", k.moods(author, visibility), mid, mid)])
-        return Mood(id=mid, author=author, text=text,
-                    visibility=wire_visibility(visibility, names), tag=tag, ts=ts)
-
-    @engine_call
-    async def get_mood(self, mood_id: str) -> Mood | None:
-        mid = _id(mood_id)
-        return _mood(mid, await self.pipe.command(b"HMGET", self.keys.mood(mid), *MOOD_FIELDS,
-                                                  retry=True))
-
-    @engine_call
-    async def delete_mood(self, mood_id: str) -> bool:
-        mid, k = _id(mood_id), self.keys
-        # Refuse new comments first: the script below deletes only the comments it was
-        # told of, and without the mark a steady stream of comments could make every
-        # retry stale. Left set if this node dies here: the mood can be deleted again.
-        if not int(await self.pipe.script(SCRIPTS["seal_mood"], [k.mood(mid)], [])):
-            return False
-        for _ in range(DELETE_RETRIES):
-            (author, visibility), cids = await self.pipe.batch([
-                packed(b"HMGET", k.mood(mid), b"author", b"visibility"),
-                packed(b"ZRANGE", k.comments(mood(mid)), 0, -1)], retry=True)
-            if author is None or visibility is None:
-                return False
-            names = [as_text(c) for c in cids]
-            keys = [k.mood(mid), k.comments(mood(mid)), k.likes(mood(mid)),
-                    k.moods(as_text(author), cast(Visibility, as_text(visibility))),
-                    *map(k.comment, names)]
-            done = int(await self.pipe.script(SCRIPTS["delete_mood"], keys, [mid, *names]))
-            if done >= 0:
-                return done == 1
-        raise RuntimeError(f"mood {mid} kept gaining comments while being deleted")
-
-    @engine_call
-    async def timeline(
-        self, sources: Sequence[tuple[str, Visibility]], before: str | None, limit: int
-    ) -> list[Mood]:
-        pairs = list(dict.fromkeys(sources))
-        if not pairs or limit == 0:
-            return []
-        top = f"({int(before)}" if before is not None else "+inf"
-        k = self.keys
-        sets = [k.moods(author, visibility) for author, visibility in pairs]
-        for _ in range(TIMELINE_RETRIES):
-            newest = [str(i) for i in await self.pipe.script(
-                SCRIPTS["timeline"], sets, [top, limit], retry=True)]
-            if not newest:
-                return []
-            moods = await self._moods(newest)
-            if all(moods):
-                break  # else a mood was deleted between the reads: read again
-        return [m for m in moods if m is not None]
-
-    @engine_call
-    async def on_this_day(self, author: str, now_ms: int, limit: int) -> list[Mood]:
-        """Reads the author's newest `ON_THIS_DAY_SCAN` moods and keeps the day's: no
-        index by date (a user's own moods, a few times a day at most)."""
-        k = self.keys
-        sets = [k.moods(author, v) for v in ("public", "friends", "private", "groups")]
-        ids = [str(i) for i in await self.pipe.script(
-            SCRIPTS["timeline"], sets, ["+inf", ON_THIS_DAY_SCAN], retry=True)]
-        found = [m for m in await self._moods(ids) if m is not None
-                 and on_this_day(m["ts"], now_ms)]
-        return found[:limit]
-
-    async def _moods(self, ids: list[str]) -> list[Mood | None]:
-        replies = await self.pipe.script(SCRIPTS["hmgets"], [*map(self.keys.mood, ids)],
-                                         MOOD_FIELDS, retry=True)
-        return [_mood(mid, reply) for mid, reply in zip(ids, replies, strict=True)]
-
-
-def _id(value: str) -> str:
-    """An id as SQLite would key it: the decimal form of its integer value."""
-    return str(int(value))
-
-
-
-def _mood(mid: str, reply: list[Any]) -> Mood | None:
-    author, text, visibility, tag, ts, groups = reply
-    if author is None:
-        return None
-    return Mood(id=mid, author=as_text(author), text=as_text(text),
-                visibility=wire_visibility(as_text(visibility),
-                                           orjson.loads(groups) if groups else []),
-                tag=as_text(tag), ts=int(ts))

@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 
 DB_NAME = "kongjian.db"
-SCHEMA_VERSION = 4  # PRAGMA user_version of a file this code wrote (migrations.py)
+SCHEMA_VERSION = 5  # PRAGMA user_version of a file this code wrote (migrations.py)
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 COMPANIONS = ("-wal", "-shm")  # SQLite gives them the main file's mode when it makes them
 
@@ -52,8 +52,11 @@ CREATE TABLE IF NOT EXISTS space_writes (owner TEXT NOT NULL, author TEXT NOT NU
 CREATE TABLE IF NOT EXISTS moods (
     id INTEGER PRIMARY KEY AUTOINCREMENT, author TEXT NOT NULL, text TEXT NOT NULL,
     visibility TEXT NOT NULL, tag TEXT NOT NULL, ts INTEGER NOT NULL,
-    groups TEXT NOT NULL DEFAULT '');
+    groups TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL DEFAULT 'mood',
+    extra TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS moods_source ON moods (author, visibility, id);
+CREATE TABLE IF NOT EXISTS blogs (id INTEGER PRIMARY KEY, body TEXT NOT NULL,
+    reads INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS comments (
     id INTEGER PRIMARY KEY AUTOINCREMENT, subject_id INTEGER NOT NULL, author TEXT NOT NULL,
     text TEXT NOT NULL, reply_to INTEGER, ts INTEGER NOT NULL,

@@ -15,24 +15,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from hub.models import Gift, Mood, Visibility, Visit, wire_visibility
+from hub.models import Gift, Visit
 from hub.store.base import Refused, RequestRules, SpaceQuota
 from hub.store.schema import apply_schema, check_database
 from hub.store.sqlite_accounts import SqliteAccounts
 from hub.store.sqlite_groups import SqliteGroups
 from hub.store.sqlite_guestbook import SqliteGuestbook
 from hub.store.sqlite_notes import SqliteNotes
+from hub.store.sqlite_posts import SqlitePosts
 from hub.store.sqlite_reactions import SqliteReactions
 from hub.store.sqlite_space import SqliteSpace
-from hub.subjects import Subject
 
 FRIENDS_CACHED = 20_000  # users whose friend sets are kept in memory (LRU)
 
 
-class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace, SqliteGuestbook, SqliteNotes,
-                  SqliteGroups):
+class SqliteStore(SqlitePosts, SqliteAccounts, SqliteReactions, SqliteSpace, SqliteGuestbook,
+                  SqliteNotes, SqliteGroups):
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.db = conn
         self.path = path
@@ -155,64 +153,6 @@ class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace, SqliteGuestbook,
         self._friends.pop(b, None)
         return cur.rowcount > 0
 
-    # moods, comments, likes
-    async def add_mood(
-        self, author: str, text: str, visibility: Visibility, tag: str, ts: int, *,
-        groups: Sequence[str] = (),
-    ) -> Mood:
-        names = sorted(groups) if visibility == "groups" else []
-        with self.db:
-            cur = self.db.execute(
-                "INSERT INTO moods (author, text, visibility, tag, ts, groups)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (author, text, visibility, tag, ts, orjson.dumps(names).decode() if names else ""),
-            )
-        return Mood(id=str(cur.lastrowid), author=author, text=text,
-                    visibility=wire_visibility(visibility, names), tag=tag, ts=ts)
-
-    async def get_mood(self, mood_id: str) -> Mood | None:
-        row = self.db.execute("SELECT * FROM moods WHERE id = ?", (int(mood_id),)).fetchone()
-        return None if row is None else _mood(row)
-
-    async def on_this_day(self, author: str, now_ms: int, limit: int) -> list[Mood]:
-        rows = self.db.execute(
-            "SELECT * FROM moods WHERE author = ?"
-            " AND strftime('%m-%d', ts / 1000, 'unixepoch') ="
-            " strftime('%m-%d', ? / 1000, 'unixepoch')"
-            " AND strftime('%Y', ts / 1000, 'unixepoch') <"
-            " strftime('%Y', ? / 1000, 'unixepoch') ORDER BY id DESC LIMIT ?",
-            (author, now_ms, now_ms, limit)).fetchall()
-        return [_mood(row) for row in rows]
-
-    async def delete_mood(self, mood_id: str) -> bool:
-        mid = int(mood_id)
-        with self.db:
-            cur = self.db.execute("DELETE FROM moods WHERE id = ?", (mid,))
-            self._drop_reactions(Subject("mood", str(mid)))
-        return cur.rowcount == 1
-
-    async def timeline(
-        self, sources: Sequence[tuple[str, Visibility]], before: str | None, limit: int
-    ) -> list[Mood]:
-        if not sources:
-            return []
-        # The sources travel as one JSON parameter: an OR term per source would pass
-        # SQLite's expression-depth limit (1,000) at ~500 friends.
-        # (Deduplicated, or a source named twice would join its moods twice.)
-        args: list[Any] = [orjson.dumps([list(p) for p in dict.fromkeys(sources)]).decode()]
-        bound = ""
-        if before is not None:
-            bound = " WHERE m.id < ?"
-            args.append(int(before))
-        args.append(limit)
-        rows = self.db.execute(
-            "SELECT m.* FROM json_each(?) AS s JOIN moods AS m"
-            " ON m.author = json_extract(s.value, '$[0]')"
-            " AND m.visibility = json_extract(s.value, '$[1]')"
-            f"{bound} ORDER BY m.id DESC LIMIT ?", args
-        ).fetchall()
-        return [_mood(row) for row in rows]
-
     # gifts, guestbook, visits
     async def add_gift(
         self, frm: str, to: str, gift: str, name: str, animation: str, message: str, ts: int,
@@ -285,13 +225,6 @@ class SqliteStore(SqliteAccounts, SqliteReactions, SqliteSpace, SqliteGuestbook,
 def _marks(items: Sequence[Any]) -> str:
     return ", ".join("?" * len(items))
 
-
-
-def _mood(row: sqlite3.Row) -> Mood:
-    groups = orjson.loads(row["groups"]) if row["groups"] else []
-    return Mood(id=str(row["id"]), author=row["author"], text=row["text"],
-                visibility=wire_visibility(row["visibility"], groups), tag=row["tag"],
-                ts=row["ts"])
 
 
 def _gift_dict(gid: str, frm: str, to: str, gift: str, name: str, animation: str,

@@ -18,8 +18,13 @@ from hub.models import Comment
 from hub.store.base import SpaceQuota
 from hub.subjects import Subject
 
-# The table of each kind of subject, for "only while it exists".
-POST_TABLES: dict[str, str] = {"mood": "moods"}
+# Where each kind of subject is, for "only while it exists" (a blog's feed entry is in
+# `moods` too, hence the kind there).
+EXISTS: dict[str, str] = {
+    "mood": "SELECT 1 FROM moods WHERE id = ? AND kind IN ('mood', 'repost')",
+    "blog": "SELECT 1 FROM blogs WHERE id = ?",
+    "photo": "SELECT 1 FROM photos WHERE id = ?",
+}
 
 
 class SqliteReactions:
@@ -44,8 +49,7 @@ class SqliteReactions:
         with self.db:  # only while the subject exists: no orphan of a concurrent delete
             cur = self.db.execute(
                 "INSERT INTO comments (kind, subject_id, author, text, reply_to, ts)"
-                f" SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM"
-                f" {POST_TABLES[subject.kind]} WHERE id = ?)",
+                f" SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS ({EXISTS[subject.kind]})",
                 (subject.kind, sid, author, text, None if reply_to is None else int(reply_to),
                  ts, sid),
             )

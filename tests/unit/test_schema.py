@@ -102,3 +102,28 @@ async def test_a_schema_2_file_moves_its_inboxes_into_the_journal(tmp_path: Path
     await broker.close()
     db.close()
     SqliteStore.open(path).db.close()  # and opens again, as a file of this version
+
+
+async def test_a_schema_4_file_moves_to_feed_entries_of_every_kind(tmp_path: Path) -> None:
+    """Schema 4 (before blogs, photos and reposts) is migrated in place: its moods read
+    as entries of kind `mood`, group moods keep their groups, and blogs can follow."""
+    path = tmp_path / "k.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript((Path(__file__).parent / "data" / "schema_v4.sql").read_text())
+        conn.execute("INSERT INTO moods VALUES (3, 'ann', '旧说说', 'public', '心情', 1, '')")
+        conn.execute("""INSERT INTO moods VALUES (4, 'ann', '同学们', 'groups', '', 2,
+                     '["同学"]')""")
+        conn.execute("PRAGMA user_version = 4")
+    store = SqliteStore.open(path)
+    assert await store.get_mood("3") == {"id": "3", "kind": "mood", "author": "ann",
+                                         "text": "旧说说", "visibility": "public",
+                                         "tag": "心情", "ts": 1}
+    assert (await store.get_mood("4"))["visibility"] == {"groups": ["同学"]}  # type: ignore[index]
+    blog = await store.add_mood("ann", "摘要", "friends", "", 5, kind="blog",
+                                extra={"title": "题"}, body="正文")
+    assert blog["id"] == "5" and await store.blog_body("5") == ("正文", 0)
+    found = await store.timeline([("ann", "public"), ("ann", "friends")], None, 10)
+    assert [(m["id"], m["kind"]) for m in found] == [("5", "blog"), ("3", "mood")]
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    store.db.close()
+    SqliteStore.open(path).db.close()
