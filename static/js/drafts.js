@@ -31,6 +31,12 @@ export function keepMoodDraft(text, visibility, tag, after) {
   if (saved && typeof saved.text === 'string' && saved.text) {
     text.value = saved.text;
     if ([...visibility.options].some((o) => o.value === saved.visibility)) visibility.value = saved.visibility;
+    else if (typeof saved.visibility === 'string' && saved.visibility) {
+      // A group not offered (yet: groups.list may still be on its way): 私密 until it
+      // is (visibility.js), never the wider default.
+      visibility.value = 'private';
+      visibility.dataset.wanted = saved.visibility;
+    }
     if ([...tag.options].some((o) => o.value === saved.tag)) tag.value = saved.tag;
     if (after) after();
   }

@@ -10,5 +10,7 @@ import * as commentdel from './commentdel.js';
 import * as blocks from './blocks.js';
 import * as likers from './likers.js';
 import * as notify from './notify.js';
+import * as groups from './groups.js';
+import * as care from './care.js';
 
-export const FEATURES = [guestbook, commentdel, blocks, likers, notify];
+export const FEATURES = [guestbook, commentdel, blocks, likers, notify, groups, care];

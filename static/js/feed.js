@@ -1,55 +1,79 @@
-// feed.js — 好友动态 Feed: the mood composer, my + friends' moods newest first with
-// "load more" (feed op, before=next), and live insertion of new moods. It owns the
-// feed view only; cards themselves come from mood.js.
+// feed.js — 好友动态 Feed: the mood composer (who it is for: visibility.js; "@" offers
+// friends: mentionpick.js; the hub's refusal shown under it), my + friends' moods newest
+// first with "load more" (feed op, before=next), live insertion of new moods, and the
+// 那年今日 card on top (onthisday.js). It owns the feed view only; cards themselves
+// come from mood.js.
 
-import { el, busy, toast, blankHint, limitHint } from './dom.js';
+import { el, busy, toast, blankHint, limitHint, errText } from './dom.js';
 import { conn } from './conn.js';
 import { prependMood, renderMood, isDeleted, GONE_FROM_VIEW } from './mood.js';
-import { MOOD_TAGS, VISIBILITY } from './widgets.js';
+import { MOOD_TAGS } from './widgets.js';
 import { keepDrafts, keepMoodDraft, sendOnCtrlEnter } from './drafts.js';
+import { visibilityPicker } from './visibility.js';
+import { loadGroups } from './groups.js';
+import { mentionPicker } from './mentionpick.js';
+import { onThisDayCard } from './onthisday.js';
 
 const PAGE = 20;
 let view = null; // {list, more, empty, next}
 
 export function composer(onPosted) {
   const text = el('textarea', { class: 'input composer-text', testid: 'mood-input', maxlength: '2000', rows: '3', required: true,
-    placeholder: '说点什么吧… What\'s on your mind?', 'aria-label': '说说 Mood' });
+    placeholder: '说点什么吧… @好友 提到TA What\'s on your mind? @friend to mention', 'aria-label': '说说 Mood' });
   const counter = el('span', { class: 'counter', testid: 'mood-counter', text: '0/2000' });
   text.addEventListener('input', () => { counter.textContent = `${text.value.length}/2000`; });
-  const vis = el('select', { class: 'input select', testid: 'mood-visibility-select', 'aria-label': '可见范围 Visibility' },
-    ...Object.entries(VISIBILITY).map(([id, [label, icon]]) => el('option', { value: id, text: `${icon} ${label}` })));
+  const picker = visibilityPicker();
+  const vis = picker.select;
   const tag = el('select', { class: 'input select', testid: 'mood-tag-select', 'aria-label': '心情 Mood tag' },
     ...MOOD_TAGS.map(([id, label, icon]) => el('option', { value: id, text: `${icon} ${label}`.trim() })));
-  const defaultVisibility = vis.value;
   const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'mood-submit', text: '发表 Post' });
   const hint = blankHint(text, 'mood-hint');
   const limit = limitHint(text, 'mood-limit-hint', { counter });
+  // What the hub refused (a group deleted meanwhile, …), in its words, until the next edit.
+  const error = el('p', { class: 'form-error', testid: 'mood-error', role: 'alert', hidden: true });
+  const say = (msg) => { error.textContent = msg || ''; error.hidden = !msg; };
   const form = el('form', { class: 'composer card', testid: 'mood-form', novalidate: true },
     el('h2', { class: 'card-title', text: '✏️ 发表说说 Post a mood' }),
     text,
+    mentionPicker(text),
     hint,
     limit,
-    el('div', { class: 'composer-bar' }, vis, tag, counter, submit));
+    el('div', { class: 'composer-bar' }, vis, tag, counter, submit),
+    picker.choice,
+    error);
   const draft = keepMoodDraft(text, vis, tag, () => { counter.textContent = `${text.value.length}/2000`; });
   sendOnCtrlEnter(text, form);
+  form.addEventListener('input', () => say(null));
+  form.addEventListener('change', () => say(null));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const body = text.value.trim();
     if (!body) { hint.show(); return; }
-    const data = { text: body, visibility: vis.value };
+    const visibility = picker.value();
+    if (visibility === null) { say('选一个或几个分组 Pick at least one group'); vis.focus(); return; }
+    const data = { text: body, visibility };
     if (tag.value) data.tag = tag.value;
-    await busy(submit, async () => {
-      const res = await conn.request('mood.post', data);
-      // Back to a fresh composer: a 仅自己 Private choice must not stick to the next mood.
-      text.value = '';
-      counter.textContent = '0/2000';
-      limit.reset();
-      tag.value = '';
-      vis.value = defaultVisibility;
-      draft.clear();
-      toast('发表成功 Posted ✓');
-      if (res.mood && onPosted) onPosted(res.mood);
-    });
+    say(null);
+    submit.disabled = true;
+    let res;
+    try {
+      res = await conn.request('mood.post', data);
+    } catch (err) {
+      say(`没有发表 Not posted: ${errText(err)}`);
+      if (typeof visibility === 'object') loadGroups(); // a group may be gone: offer the ones left
+      return;
+    } finally {
+      submit.disabled = false;
+    }
+    // Back to a fresh composer: a 私密 or group choice must not stick to the next mood.
+    text.value = '';
+    counter.textContent = '0/2000';
+    limit.reset();
+    tag.value = '';
+    picker.reset();
+    draft.clear();
+    toast('发表成功 Posted ✓');
+    if (res.mood && onPosted) onPosted(res.mood);
   });
   return form;
 }
@@ -64,8 +88,8 @@ export function mountFeed(root) {
   root.append(
     composer((mood) => onMood(mood)),
     el('section', { class: 'feed', 'aria-labelledby': 'feed-title' },
-      el('h2', { class: 'section-title', id: 'feed-title', text: '好友动态 Feed' }),
-      status, empty, list, more));
+      el('h2', { class: 'section-title', id: 'feed-title', tabindex: '-1', text: '好友动态 Feed' }),
+      onThisDayCard(), status, empty, list, more));
   loadPage(false);
   return () => { if (view && view.list === list) view = null; };
 }

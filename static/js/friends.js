@@ -1,6 +1,7 @@
 // friends.js — 好友 Friends: search users (by username or display name), send requests,
 // accept/decline incoming ones live, remove friends, and who is online (presence frames;
-// unknown while the socket is down). Also the small
+// unknown while the socket is down). Friends I keep special care for come first, each
+// row with its ☆ toggle (care.js); the 分组 card is groups.js's. Also the small
 // "add friend" button used on space pages. State lives in state.js.
 
 import { el, $, busy, toast } from './dom.js';
@@ -8,6 +9,8 @@ import { conn } from './conn.js';
 import { state, me, on, emit, setFriends } from './state.js';
 import { portrait, userLink, learnName, learnPortrait, nameOf } from './widgets.js';
 import { openGiftDialog } from './gifts.js';
+import { careToggle, isCared } from './care.js';
+import { groupsCard } from './groups.js';
 
 export async function loadFriends() {
   let list;
@@ -171,33 +174,45 @@ export function mountFriends(root) {
         portrait(null, u, 'sm'), el('span', { class: 'person-name' }, userLink(u), ' ⏳ 等待回应 pending')));
     }
     if (!state.outgoing.size) outgoing.appendChild(el('li', { class: 'empty', text: '—' }));
+    // A repaint redraws the rows: focus stays on the same control of the same friend.
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const refocus = focused && focused.closest('[data-testid=friend]')
+      ? [focused.closest('[data-testid=friend]').dataset.user, focused.dataset.testid] : null;
     list.textContent = '';
     const known = state.presenceKnown; // not while the socket is down: shown as unknown
     const on = (f) => known && Boolean(f.online);
-    const friends = [...state.friends.values()].sort((a, b) => (Number(on(b)) - Number(on(a))) || a.user.localeCompare(b.user));
+    const friends = [...state.friends.values()].sort((a, b) => (Number(isCared(b.user)) - Number(isCared(a.user)))
+      || (Number(on(b)) - Number(on(a))) || a.user.localeCompare(b.user));
     for (const f of friends) {
       const online = on(f);
       const [cls, word] = !known ? ['unknown', '状态未知 unknown'] : online ? ['on', '在线 online'] : ['off', '离线 offline'];
-      list.appendChild(el('li', { class: ['person', online && 'online'], testid: 'friend', data: { user: f.user, online: known ? String(online) : 'unknown' } },
+      list.appendChild(el('li', { class: ['person', online && 'online'], testid: 'friend', data: { user: f.user, online: known ? String(online) : 'unknown', care: String(isCared(f.user)) } },
         el('span', { class: 'presence-wrap' }, portrait(null, f.user, 'sm'),
           el('span', { class: ['presence', cls], testid: 'presence', title: word, 'aria-label': word })),
         el('span', { class: 'person-name' }, userLink(f.user, f.display_name || f.user), el('small', { class: 'muted', text: ` ${word}` })),
+        careToggle(f.user, { small: true }),
         el('button', { type: 'button', class: 'btn btn-small btn-pink', testid: 'friend-gift', text: '🎁', title: '送礼物 Send gift', 'aria-label': `送礼物给 ${f.user} Send gift`, on: { click: () => openGiftDialog(f.user) } }),
         removeButton(f.user)));
     }
     if (!friends.length) list.appendChild(el('li', { class: 'empty', testid: 'friend-empty', text: '还没有好友，搜索用户名添加吧 No friends yet — search to add some' }));
+    if (refocus) {
+      const again = list.querySelector(`[data-testid=friend][data-user="${CSS.escape(refocus[0])}"] [data-testid="${CSS.escape(refocus[1] || '')}"]`);
+      if (again) again.focus();
+    }
     counts.textContent = known ? ` ${friends.filter(on).length}/${friends.length} 在线 online` : ' 在线状态未知 presence unknown';
     if (lastResults.length) paintResults();
   };
 
+  const groups = groupsCard();
   root.append(el('div', { class: 'friends-page' },
     el('section', { class: 'card' }, el('h2', { class: 'card-title', text: '🔍 找朋友 Find friends' }), form, results),
     el('section', { class: 'card', 'aria-labelledby': 'req-title' }, el('h2', { class: 'card-title', id: 'req-title', text: '📨 好友请求 Friend requests' }), incoming,
       el('h3', { class: 'sub-title', text: '已发送 Sent' }), outgoing),
-    el('section', { class: 'card', 'aria-labelledby': 'fl-title' }, el('h2', { class: 'card-title', id: 'fl-title' }, '👥 我的好友 My friends', counts), list)));
+    el('section', { class: 'card', 'aria-labelledby': 'fl-title' }, el('h2', { class: 'card-title', id: 'fl-title' }, '👥 我的好友 My friends', counts), list),
+    groups));
   paint();
   loadFriends();
-  const offs = [on('friends', paint), on('presence', paint)];
-  return () => offs.forEach((off) => off());
+  const offs = [on('friends', paint), on('presence', paint), on('care', paint)];
+  return () => { offs.forEach((off) => off()); groups.unmount(); };
 }
 

@@ -1,15 +1,18 @@
-// mood.js — one mood (说说) card: text, tag, visibility, likes (and who liked:
-// likers.js), comments and replies (each deletable by its author and the mood's owner:
-// commentdel.js), delete; plus the live updaters that patch every card on screen when a
+// mood.js — one mood (说说) card: text (@mentions linked: mentions.js), tag,
+// visibility (a group post's groups shown to its author), the ★ of a friend I keep
+// special care for (care.js), likes (and who liked: likers.js), comments and replies
+// (each deletable by its author and the mood's owner: commentdel.js), delete; plus the live updaters that patch every card on screen when a
 // `like`, `comment` or `mood.deleted` event arrives. Used by the feed and by space pages.
 
 import { el, $, $$, attr, timeEl, busy, toast, blankHint, limitHint, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
 import { state, me, rememberMood } from './state.js';
-import { portrait, learnPortrait, userLink, tagChip, visibilityChip } from './widgets.js';
+import { portrait, learnPortrait, userLink, tagChip, visibilityChip, groupsOf } from './widgets.js';
 import { sendOnCtrlEnter, tellDraftLost } from './drafts.js';
 import { commentDeleteButton, isCommentDeleted } from './commentdel.js';
 import { likersLine, likesChanged } from './likers.js';
+import { withMentions } from './mentions.js';
+import { careMark } from './care.js';
 
 const cards = (moodId) => $$(`[data-testid=mood][data-id="${attr(moodId)}"]`);
 
@@ -29,7 +32,8 @@ export function renderMood(mood) {
 
   const commentCount = el('span', { class: 'comment-count', testid: 'comment-count', text: String(mood.comment_count ?? (mood.comments || []).length) });
   const list = el('ul', { class: 'comments', testid: 'comment-list' });
-  const card = el('article', { class: ['mood', 'card', mine && 'mood-mine'], testid: 'mood', data: { id: mood.id, author: mood.author, visibility: mood.visibility || 'public' } });
+  const visibility = groupsOf(mood.visibility) ? 'groups' : mood.visibility || 'public';
+  const card = el('article', { class: ['mood', 'card', mine && 'mood-mine'], testid: 'mood', data: { id: mood.id, author: mood.author, visibility } });
   // The list is not in the card yet: hand it over, so a reply finds its parent.
   for (const c of mood.comments || []) if (!isCommentDeleted(c.id)) list.appendChild(renderComment(c, card, list));
 
@@ -40,13 +44,13 @@ export function renderMood(mood) {
   const actions = el('div', { class: 'mood-actions' }, likeBtn, commentBtn);
   if (mine) actions.appendChild(deleteButton(mood.id));
 
-  const text = el('p', { class: 'mood-text', testid: 'mood-text', id: `mood-text-${++textN}`, text: mood.text });
+  const text = el('p', { class: 'mood-text', testid: 'mood-text', id: `mood-text-${++textN}` }, ...withMentions(mood.text));
   card.append(
     el('header', { class: 'mood-head' },
       el('a', { href: `#/space/${encodeURIComponent(mood.author)}`, class: 'portrait-link', tabindex: '-1', 'aria-hidden': 'true' }, portrait(mood.author_portrait, mood.author, 'md')),
       el('div', { class: 'mood-meta' },
-        userLink(mood.author, mood.author_name, 'user-link mood-author'),
-        el('div', { class: 'mood-sub' }, timeEl(mood.ts), visibilityChip(mood.visibility), tagChip(mood.tag)))),
+        el('div', { class: 'mood-by' }, userLink(mood.author, mood.author_name, 'user-link mood-author'), careMark(mood.author)),
+        el('div', { class: 'mood-sub' }, timeEl(mood.ts), visibilityChip(mood.visibility, mine), tagChip(mood.tag)))),
     text, foldToggle(text),
     actions, likersLine(card, mood), list, form);
   return card;
@@ -185,7 +189,7 @@ export function renderComment(c, card, list = card && $('[data-testid=comment-li
     userLink(c.author, c.author_name, 'user-link comment-author'),
     target ? el('span', { class: 'reply-to', testid: 'comment-reply-to' }, ' 回复 ', userLink(target.dataset.author, $('.comment-author', target).textContent)) : null,
     el('span', { class: 'sep', text: '：' }),
-    el('span', { class: 'comment-text', testid: 'comment-text', text: c.text }),
+    el('span', { class: 'comment-text', testid: 'comment-text' }, ...withMentions(c.text)),
     ' ', timeEl(c.ts), ' ', replyBtn, commentDeleteButton(c, card));
 }
 

@@ -3,7 +3,8 @@
 // (留言板, guestbook.js) and recent visitors (访客) with 今日访客 / 总访客; live updates
 // while it is open. A space its owner closed to me, or shut by a block, shows the hub's
 // refusal instead (with 解除拉黑 when the block is mine); a space of someone else has
-// 拉黑 Block (blocks.js), my own the way to 空间设置 Settings.
+// 拉黑 Block (blocks.js), a friend's the ☆ 特别关心 toggle (care.js), my own the way to
+// 空间设置 Settings.
 
 import { el, $, attr, timeEl, toast, errText, reducedMotion } from './dom.js';
 import { conn } from './conn.js';
@@ -20,6 +21,7 @@ import { editPanel } from './edit.js';
 import { setPageSkin, skinClass } from './skin.js';
 import { songOf, toggle, stop, onMusicChange } from './music.js';
 import { friendButton } from './friends.js';
+import { careToggle } from './care.js';
 
 let view = null; // {user, section, moods, guestbook, visitors, data}
 
@@ -110,6 +112,7 @@ function header(v) {
     actions.appendChild(el('button', { type: 'button', class: 'btn btn-pink', testid: 'send-gift', text: '🎁 送礼物 Send gift', on: { click: () => openGiftDialog(v.user) } }));
     const fb = friendButton(v.user, v.data.is_friend);
     if (fb) actions.appendChild(fb);
+    if (v.data.is_friend || state.friends.has(v.user)) actions.appendChild(careToggle(v.user));
     actions.appendChild(blockButton(v.user));
   }
   return el('header', { class: 'space-banner card' },

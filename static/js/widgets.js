@@ -17,8 +17,11 @@ export const MOOD_TAGS = [
 export const VISIBILITY = {
   public: ['公开 Public', '🌐'],
   friends: ['好友 Friends', '👥'],
-  private: ['仅自己 Private', '🔒'],
+  private: ['私密 Private', '🔒'],
 };
+
+/** The names of a group post's visibility ({"groups": [names]}), else null. */
+export const groupsOf = (vis) => (vis && typeof vis === 'object' && Array.isArray(vis.groups) ? vis.groups.map(String) : null);
 
 const known = new Map(); // user -> head_portrait id, learned from profiles and records
 const names = new Map();  // user -> display name, learned the same way
@@ -123,7 +126,15 @@ export function tagChip(tag) {
   return el('span', { class: 'chip chip-tag', testid: 'mood-tag', data: { tag } }, known ? `${known[2]} ${known[1]}` : `# ${tag}`);
 }
 
-export function visibilityChip(vis) {
+/** The card's visibility label. A group post tells its author which groups ("🏷️ 分组:
+ * 同学、家人"); anyone else, who is in one of them, only that it is for some friends
+ * (the names are the author's own business). */
+export function visibilityChip(vis, mine = false) {
+  const groups = groupsOf(vis);
+  if (groups) {
+    return el('span', { class: 'chip chip-vis-groups', testid: 'mood-visibility', data: { visibility: 'groups' },
+      text: mine ? `🏷️ 分组: ${groups.join('、')}` : '👥 部分好友 Some friends' });
+  }
   const v = VISIBILITY[vis] || VISIBILITY.public;
   return el('span', { class: ['chip', `chip-vis-${vis || 'public'}`], testid: 'mood-visibility', data: { visibility: vis || 'public' }, text: `${v[1]} ${v[0]}` });
 }

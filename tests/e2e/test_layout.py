@@ -82,10 +82,10 @@ def test_banner_decorations_stay_out_from_under_the_buttons(
     page = kj.page(viewer, f"/#/space/{owner.name}", viewport=viewport, reduced_motion="reduce")
     banner = page.locator(".space-banner")
     # buttons and the 好友 chip: music, edit and 空间设置 on one's own space; music, gift,
-    # friend and 拉黑 Block on anyone else's
+    # friend and 拉黑 Block on anyone else's, and ☆ 特别关心 on a friend's
     actions = banner.locator(".space-actions > :visible")
     expect(page.get_by_test_id("music-toggle")).to_be_visible()
-    expect(actions).to_have_count(3 if whose == "own" else 4)
+    expect(actions).to_have_count({"own": 3, "friend": 5, "stranger": 4}[whose])
     clear_toasts(page)
     banner.scroll_into_view_if_needed()
     boxes = [(a.inner_text(), a.bounding_box()) for a in actions.all()]
